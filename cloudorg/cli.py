@@ -1,0 +1,255 @@
+"""The ``cloudorg`` command: ``synth``, ``ingest``, ``info`` and ``demo``.
+
+Examples
+--------
+>>> main(["info", "/nonexistent.zarr"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .errors import CloudorgError
+
+__all__ = ["main"]
+
+_EPILOG = "Run `cloudorg COMMAND --help` for the options of a command."
+
+
+def _domain(args: argparse.Namespace):
+    from .domains import Domain, get_domain
+
+    if args.bounds:
+        lon_min, lon_max, lat_min, lat_max = args.bounds
+        return Domain.from_bounds(
+            args.domain, lon_min, lon_max, lat_min, lat_max, resolution_km=args.resolution
+        )
+    return get_domain(args.domain)
+
+
+def _print_dashboard(client) -> None:
+    from .distributed import dashboard_link
+
+    link = dashboard_link(client)
+    if link:
+        print(f"Dask dashboard: {link}", flush=True)
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .io.synthetic import EUREC4A_BOUNDS, synthesize_campaign
+
+    bounds = tuple(args.bounds) if args.bounds else EUREC4A_BOUNDS
+    paths = synthesize_campaign(
+        args.directory, args.n, sensors=tuple(args.sensors.split(",")), bounds=bounds,
+        resolution_deg=args.resolution_deg, seed=args.seed,
+        start=datetime.fromisoformat(args.start), progress=not args.quiet,
+    )  # fmt: skip
+    print(f"wrote {len(paths)} files for {args.n} scenes to {Path(args.directory).resolve()}")
+    return 0
+
+
+def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
+    from .distributed import cluster_client
+    from .ingest import ingest
+    from .store import read_manifest
+
+    client_arg = "synchronous" if args.synchronous else args.scheduler
+    with cluster_client(client_arg, n_workers=args.workers) as client:
+        _print_dashboard(client)
+        ds = ingest(
+            paths, args.store, domain=_domain(args), quantities=args.quantities,
+            composites=args.composites, client=client, max_solar_zenith=args.max_solar_zenith,
+            chunk_size=args.chunk_size, progress=not args.quiet,
+        )  # fmt: skip
+    counts = read_manifest(args.store)["status"].value_counts().to_dict()
+    print(
+        f"store {Path(args.store).resolve()}: {ds.sizes.get('scene', 0)} scenes; files "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    _ingest(args, args.inputs)
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .store import CampaignStore, read_manifest
+
+    store = CampaignStore.open(args.store)
+    attrs = store.attrs
+    dom = store.domain
+    print(f"store:      {store.path.resolve()} (zarr v{store.zarr_format})")
+    print(
+        f"domain:     {dom.name}: lon {dom.lon_min:g}..{dom.lon_max:g}, lat {dom.lat_min:g}.."
+        f"{dom.lat_max:g}, {dom.resolution_km:g} km, {dom.shape[0]} x {dom.shape[1]} px"
+    )
+    print(f"quantities: {', '.join(attrs['quantities'])}")
+    ids = store.scene_ids()
+    print(f"scenes:     {len(ids)}")
+    if ids:
+        ds = store.open_scenes()
+        table = ds[["scene_id", "platform", "solar_zenith_angle", "valid_fraction",
+                    "brightness_temperature_11_p25"]].to_dataframe()  # fmt: skip
+        print(table.to_string(max_rows=args.max_rows, float_format=lambda v: f"{v:.3g}"))
+    manifest = read_manifest(store)
+    print(f"files:      {len(manifest)}")
+    for status, group in manifest.groupby("status"):
+        print(f"  {status}: {len(group)}")
+        if status != "ingested":
+            for reason, n in group["reason"].value_counts().head(args.max_rows).items():
+                print(f"    {n} x {reason}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .io.synthetic import synthesize_campaign
+
+    out = Path(args.out)
+    data = out / "data"
+    synthesize_campaign(
+        data, args.n, sensors=("abi",), bounds=(-60.0, -56.0, 12.0, 16.0), seed=args.seed,
+        progress=not args.quiet,
+    )  # fmt: skip
+    args.store = str(out / "campaign.zarr")
+    args.bounds = [-60.0, -56.0, 12.0, 16.0]
+    _ingest(args, [str(data)])
+    print(f"demo campaign store: {Path(args.store).resolve()}")
+    return 0
+
+
+def _add_cluster_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster")
+    g.add_argument("--scheduler", metavar="ADDR", help="address of a running Dask scheduler "
+                   "(default: a LocalCluster on this machine)")  # fmt: skip
+    g.add_argument("--workers", type=int, metavar="N", help="workers of the LocalCluster")
+    g.add_argument("--synchronous", action="store_true",
+                   help="no cluster: run everything in this process (debugging)")  # fmt: skip
+
+
+def _add_domain_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("domain")
+    g.add_argument("--domain", default="eurec4a", help="named domain, or the name of a custom "
+                   "domain given with --bounds (default: eurec4a)")  # fmt: skip
+    g.add_argument("--bounds", type=float, nargs=4,
+                   metavar=("LON_MIN", "LON_MAX", "LAT_MIN", "LAT_MAX"),
+                   help="custom domain box in degrees")  # fmt: skip
+    g.add_argument("--resolution", type=float, default=1.0, metavar="KM",
+                   help="pixel size of a custom domain in km (default: 1)")  # fmt: skip
+
+
+def _add_ingest_options(p: argparse.ArgumentParser) -> None:
+    from .ingest import DEFAULT_QUANTITIES
+
+    p.add_argument("--quantities", nargs="+", default=list(DEFAULT_QUANTITIES), metavar="Q",
+                   help=f"what to store (default: {' '.join(DEFAULT_QUANTITIES)})")  # fmt: skip
+    p.add_argument("--composites", nargs="*", default=[], metavar="NAME",
+                   help="offline satpy composites to store as well")  # fmt: skip
+    p.add_argument(
+        "--max-solar-zenith",
+        type=float,
+        default=80.0,
+        metavar="DEG",
+        help="skip scenes darker than this at the domain centre (default: 80)",
+    )
+    p.add_argument("--chunk-size", type=int, default=1024, metavar="PX",
+                   help="spatial chunk edge of a new store (default: 1024)")  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cloudorg`` command.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["info", "c.zarr"]).command
+    'info'
+    """
+    parser = argparse.ArgumentParser(
+        prog="cloudorg",
+        description="Shallow-cloud organisation from satellite imagery at campaign scale.",
+        epilog=_EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"cloudorg {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("synth", help="write a synthetic campaign of real-format files",
+                       description="Write N synthetic scenes (GOES ABI L1b netCDF and/or "
+                       "MODIS L1b HDF4) showing the four organisation patterns, with their "
+                       "ground-truth pattern maps.")  # fmt: skip
+    p.add_argument("directory", help="output directory")
+    p.add_argument("--n", type=int, default=4, help="number of scenes (default: 4)")
+    p.add_argument("--sensors", default="abi", help="comma-separated: abi, modis (default: abi)")
+    p.add_argument("--bounds", type=float, nargs=4,
+                   metavar=("LON_MIN", "LON_MAX", "LAT_MIN", "LAT_MAX"),
+                   help="lon/lat box of the scenes (default: the EUREC4A box)")  # fmt: skip
+    p.add_argument("--resolution-deg", type=float, default=0.01,
+                   help="grid spacing of the synthetic fields (default: 0.01)")  # fmt: skip
+    p.add_argument("--start", default="2020-01-20T13:00:00", help="first scan time (UTC)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("ingest", help="ingest satellite files into a campaign store",
+                       description="Read, calibrate, compose and resample scenes onto a domain "
+                       "and append them to a zarr campaign store. A rerun ingests only what is "
+                       "missing.")  # fmt: skip
+    p.add_argument("inputs", nargs="+", metavar="FILES_OR_DIRS", help="files or directories")
+    p.add_argument("--store", required=True, help="campaign store (created when absent)")
+    _add_domain_options(p)
+    _add_ingest_options(p)
+    _add_cluster_options(p)
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser(
+        "info",
+        help="describe a campaign store",
+        description="Scenes, variables and the manifest of a store.",
+    )
+    p.add_argument("store")
+    p.add_argument("--max-rows", type=int, default=20, help="rows of tables shown (default: 20)")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("demo", help="synthesise a small campaign and ingest it",
+                       description="Write a small synthetic campaign of all four patterns and "
+                       "ingest it on a Dask cluster.")  # fmt: skip
+    p.add_argument("--out", default="cloudorg-demo", help="output directory")
+    p.add_argument("--n", type=int, default=6, help="number of scenes (default: 6)")
+    p.add_argument("--seed", type=int, default=0)
+    _add_ingest_options(p)
+    _add_cluster_options(p)
+    p.set_defaults(func=_cmd_demo, domain="demo", resolution=1.0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``cloudorg`` command; return its exit status.
+
+    Errors of the input (a :class:`~cloudorg.errors.CloudorgError`) are printed as one
+    line and give status 2.
+
+    Examples
+    --------
+    >>> main(["info", "/nonexistent.zarr"])
+    2
+    """
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if not args.verbose:
+        logging.getLogger("satpy").setLevel(logging.ERROR)
+    try:
+        return args.func(args)
+    except CloudorgError as err:
+        print(f"cloudorg: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,443 @@
+"""Ingest satellite files into a campaign store: read, calibrate, compose, resample, append.
+
+Each scene is one task on the cluster (``ingest-<scene_id>``): its files are read by satpy
+inside the task (MODIS HDF4 handles never cross processes), resampled onto the domain with
+cached lookups, turned into the RGB and greyscale, and returned; the calling process
+appends finished scenes to the store in time order, so an interrupted and resumed run
+gives the same store as an uninterrupted one.
+
+Examples
+--------
+>>> import tempfile
+>>> from cloudorg.domains import Domain
+>>> dom = Domain.from_bounds("california", -124.5, -122.5, 38.5, 40.0, resolution_km=2)
+>>> ds = ingest(["../shared/data/goes17_abi_l1b_radm1_2019300_day"], tempfile.mkdtemp() + "/c.zarr",
+...            domain=dom, quantities=["reflectance_0p47", "brightness_temperature_11"],
+...            client="synchronous", progress=False)
+>>> ds.sizes["scene"], ds["brightness_temperature_11"].attrs["units"]
+(1, 'K')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dask
+import numpy as np
+import xarray as xr
+from pyorbital.astronomy import sun_zenith_angle
+from tqdm.auto import tqdm
+
+from .composites import RGBRecipe, greyscale_composite, rgb_composite
+from .distributed import ClientLike, cluster_client, map_ordered
+from .domains import Domain, get_domain
+from .errors import CloudorgError, ConfigError, SceneSkipped, StoreError
+from .io.discover import SceneFiles, discover
+from .io.eurec4a import lonlat_geometry
+from .io.readers import PRODUCTS, open_scene
+from .quantities import QUANTITIES
+from .resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample
+from .store import CampaignStore, FileRecord, scene_time
+
+__all__ = ["DEFAULT_QUANTITIES", "IngestConfig", "SceneOutcome", "ingest", "process_scene"]
+
+DERIVED = ("rgb", "greyscale")
+DEFAULT_QUANTITIES = (
+    "reflectance_0p47",
+    "reflectance_0p64",
+    "reflectance_0p86",
+    "brightness_temperature_11",
+    "rgb",
+    "greyscale",
+)
+"""Quantities ingested unless told otherwise: the RGB's bands, the 11 µm brightness
+temperature (for the high-cloud filter), the RGB and its greyscale."""
+
+PATTERN_ATTRS = {
+    "long_name": "ground-truth organisation pattern of the synthetic scene",
+    "units": "1",
+    "flag_values": [0, 1, 2, 3, 4],
+    "flag_meanings": "clear sugar gravel fish flower",
+}
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """What to ingest and how.
+
+    Attributes
+    ----------
+    domain : Domain
+        Target grid.
+    quantities : tuple of str
+        Band quantities, products (``cloud_mask``) and derived images (``rgb``,
+        ``greyscale``) to store.
+    composites : tuple of str
+        Offline satpy composites to store as ``composite_<name>``.
+    rgb : RGBRecipe
+        Recipe of ``rgb``.
+    max_solar_zenith : float
+        Scenes whose solar zenith angle at the domain centre exceeds this (degrees) are
+        skipped as night. ``None`` keeps night scenes (e.g. cloud masks, infrared only).
+    radius_m : float
+        Radius of influence for swath sources.
+    lookup_cache_dir : str, optional
+        Directory shared by workers for resampling lookups.
+
+    Examples
+    --------
+    >>> IngestConfig(get_domain("eurec4a")).read_quantities()
+    ('brightness_temperature_11', 'reflectance_0p47', 'reflectance_0p64', 'reflectance_0p86')
+    """
+
+    domain: Domain
+    quantities: tuple[str, ...] = DEFAULT_QUANTITIES
+    composites: tuple[str, ...] = ()
+    rgb: RGBRecipe = field(default_factory=RGBRecipe)
+    max_solar_zenith: float | None = 80.0
+    radius_m: float = DEFAULT_SWATH_RADIUS_M
+    lookup_cache_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        known = set(QUANTITIES) | set(PRODUCTS) | set(DERIVED)
+        unknown = [q for q in self.quantities if q not in known]
+        if unknown or not self.quantities:
+            raise ConfigError(
+                f"quantities {list(self.quantities)}: expected a non-empty list from "
+                f"{sorted(known)}"
+            )
+
+    def read_quantities(self) -> tuple[str, ...]:
+        """Quantities to read from files: the stored ones plus what the RGB needs."""
+        read = {q for q in self.quantities if q not in DERIVED}
+        if set(DERIVED) & set(self.quantities):
+            read |= set(self.rgb.requires)
+        return tuple(sorted(read))
+
+    def stored_variables(self) -> list[str]:
+        """Store variables, in store order."""
+        return list(self.quantities) + [f"composite_{c}" for c in self.composites]
+
+
+@dataclass
+class SceneOutcome:
+    """Result of processing one scene: the data or why there is none."""
+
+    scene: SceneFiles
+    status: str
+    reason: str = ""
+    data: xr.Dataset | None = None
+
+    def records(self) -> list[FileRecord]:
+        """One manifest record per file of the scene."""
+        return [
+            FileRecord(path, self.status, self.scene.scene_id, self.reason)
+            for path in self.scene.all_files
+        ]
+
+
+def _solar_zenith(scene: SceneFiles, domain: Domain) -> float:
+    lon, lat = domain.center_lonlat
+    return float(sun_zenith_angle(scene.start_time, lon, lat))
+
+
+def _band_attrs(name: str, data: xr.DataArray) -> dict:
+    if name in PRODUCTS:
+        attrs = dict(PRODUCTS[name].attrs)
+    else:
+        q = QUANTITIES[name]
+        attrs = {
+            "long_name": q.long_name,
+            "standard_name": q.standard_name,
+            "units": q.units,
+            "wavelength": q.wavelength_um,
+            "wavelength_units": "um",
+        }
+    attrs["source_band"] = str(data.attrs.get("source_band", ""))
+    return attrs
+
+
+def _resample_band(data: xr.DataArray, config: IngestConfig) -> np.ndarray:
+    table = lookup_for(
+        data.attrs["area"], config.domain, radius_m=config.radius_m,
+        cache_dir=config.lookup_cache_dir,
+    )  # fmt: skip
+    values = np.asarray(data.values)
+    if values.ndim == 3:  # composites: (bands, y, x)
+        return np.stack([resample(v.astype(np.float32), table) for v in values])
+    if np.issubdtype(values.dtype, np.integer):
+        fill = np.iinfo(values.dtype).max
+        return resample(values, table, fill_value=fill)
+    return resample(values.astype(np.float32), table)
+
+
+def _truth_pattern(path: str, config: IngestConfig) -> np.ndarray:
+    with xr.open_dataset(path, engine="netcdf4") as truth:
+        if truth["lat"][0] < truth["lat"][-1]:
+            truth = truth.isel(lat=slice(None, None, -1))
+        table = lookup_for(lonlat_geometry(truth, path), config.domain, radius_m=config.radius_m)
+        return resample(truth["pattern"].values.astype(np.int8), table, fill_value=-1)
+
+
+def _scene_dataset(
+    scene: SceneFiles, config: IngestConfig, bands: dict[str, xr.DataArray], sza: float
+) -> xr.Dataset:
+    domain = config.domain
+    grid = {"grid_mapping": "crs"}
+    resampled = {name: _resample_band(data, config) for name, data in bands.items()}
+    band_names = [n for n in config.read_quantities() if n in QUANTITIES]
+    valid = np.ones(domain.shape, dtype=bool)
+    for name in band_names:
+        valid &= np.isfinite(resampled[name])
+    if "cloud_mask" in resampled:
+        valid &= resampled["cloud_mask"] != np.iinfo(resampled["cloud_mask"].dtype).max
+    valid_fraction = float(valid.mean())
+    if valid_fraction == 0.0:
+        raise SceneSkipped(
+            f"{scene.scene_id}: no valid pixel on domain {domain.name}: the scene does not "
+            "overlap the domain"
+        )
+    ds = xr.Dataset(coords=domain.coords())
+    ds["crs"] = domain.grid_mapping()
+    for name in config.read_quantities():
+        if name in config.quantities:
+            ds[name] = (("y", "x"), resampled[name], {**_band_attrs(name, bands[name]), **grid})
+            if resampled[name].dtype.kind in "iu":
+                ds[name].encoding["_FillValue"] = np.iinfo(resampled[name].dtype).max
+    for name in config.composites:
+        data = resampled[f"composite_{name}"]
+        dim = f"{name}_band"
+        ds[f"composite_{name}"] = xr.DataArray(
+            data, dims=(dim, "y", "x"),
+            coords={dim: [str(b) for b in bands[f"composite_{name}"].coords.get(
+                "bands", range(data.shape[0])).values]},
+            attrs={"long_name": f"satpy composite {name}", "units": "1", **grid},
+        )  # fmt: skip
+    if set(DERIVED) & set(config.quantities):
+        rgb = rgb_composite(xr.Dataset({n: (("y", "x"), resampled[n]) for n in band_names}),
+                            config.rgb)  # fmt: skip
+        if "rgb" in config.quantities:
+            ds["rgb"] = rgb.assign_attrs(grid)
+        if "greyscale" in config.quantities:
+            ds["greyscale"] = greyscale_composite(rgb).assign_attrs(grid)
+    if scene.truth:
+        ds["pattern"] = (("y", "x"), _truth_pattern(scene.truth, config), {**PATTERN_ATTRS, **grid})
+        ds["pattern"].encoding["_FillValue"] = -1
+    bt = resampled.get("brightness_temperature_11")
+    bt_p25 = float(np.nanpercentile(bt, 25)) if bt is not None and np.isfinite(bt).any() else np.nan
+    ds = ds.assign_coords(
+        scene=scene_time(scene.start_time),
+        scene_id=scene.scene_id,
+        platform=scene.platform,
+        sensor=scene.sensor,
+        solar_zenith_angle=sza,
+        valid_fraction=valid_fraction,
+        brightness_temperature_11_p25=bt_p25,
+    )
+    ds["solar_zenith_angle"].attrs = {
+        "long_name": "solar zenith angle at the domain centre at scan start", "units": "degree",
+    }  # fmt: skip
+    ds["valid_fraction"].attrs = {
+        "long_name": "fraction of domain pixels with every band quantity", "units": "1",
+    }  # fmt: skip
+    ds["brightness_temperature_11_p25"].attrs = {
+        "long_name": "25th percentile of the 11 um brightness temperature over the domain",
+        "units": "K",
+        "comment": "Stevens et al. (2019) keep scenes with p25 > 285 K (no high cloud)",
+    }
+    ds["scene"].attrs = {"long_name": "scan start time", "standard_name": "time"}
+    return ds
+
+
+def process_scene(scene: SceneFiles, config: IngestConfig) -> SceneOutcome:
+    """Read one scene and put it on the domain; never raises for bad input.
+
+    Runs on a worker: the files are opened, read and closed inside this call, with dask's
+    synchronous scheduler (satpy's arrays are small per scene and HDF4 handles are not
+    thread-safe).
+
+    Parameters
+    ----------
+    scene : SceneFiles
+        The scene's files.
+    config : IngestConfig
+        What to ingest.
+
+    Returns
+    -------
+    SceneOutcome
+        ``ingested`` with the scene dataset, ``skipped`` (night, outside the domain,
+        missing band) or ``failed`` (unreadable input), with the reason.
+
+    Examples
+    --------
+    >>> from cloudorg.io.discover import discover
+    >>> scenes, _ = discover(["../shared/data/goes17_abi_l1b_radm1_2019300_day"])
+    >>> out = process_scene(scenes[0], IngestConfig(get_domain("eurec4a")))
+    >>> out.status, "C02" in out.reason
+    ('skipped', True)
+    """
+    from .errors import InputFileError
+
+    try:
+        sza = _solar_zenith(scene, config.domain)
+        if config.max_solar_zenith is not None and sza > config.max_solar_zenith:
+            raise SceneSkipped(
+                f"{scene.scene_id}: night: solar zenith angle {sza:.1f} deg at the domain "
+                f"centre exceeds max_solar_zenith={config.max_solar_zenith:g}"
+            )
+        with dask.config.set(scheduler="synchronous"):
+            bands = open_scene(scene, config.read_quantities(), composites=config.composites)
+            coverage = [
+                lookup_for(b.attrs["area"], config.domain, radius_m=config.radius_m,
+                           cache_dir=config.lookup_cache_dir).coverage
+                for b in bands.values()
+            ]  # fmt: skip
+            if max(coverage) == 0.0:
+                raise SceneSkipped(
+                    f"{scene.scene_id}: does not overlap domain {config.domain.name}"
+                )
+            data = _scene_dataset(scene, config, bands, sza)
+        return SceneOutcome(scene, "ingested", data=data)
+    except InputFileError as err:
+        return SceneOutcome(scene, "failed", str(err))
+    except CloudorgError as err:
+        return SceneOutcome(scene, "skipped", str(err))
+    except Exception as err:  # an unreadable file surfaces as any library's error
+        return SceneOutcome(
+            scene, "failed", f"{scene.scene_id}: {type(err).__name__}: {err} ({scene.all_files})"
+        )
+
+
+def _open_or_create(
+    path: Path, config: IngestConfig, chunk_size: int, zarr_format: int
+) -> CampaignStore:
+    if not path.exists() or not any(path.iterdir()):
+        return CampaignStore.create(
+            path, config.domain, quantities=config.stored_variables(), chunk_size=chunk_size,
+            zarr_format=zarr_format,
+        )  # fmt: skip
+    store = CampaignStore.open(path)
+    if store.domain != config.domain:
+        raise StoreError(
+            f"{path}: the store's domain is {store.domain.name} ({store.domain}); this ingest "
+            f"asks for {config.domain.name}: use a new store for another domain"
+        )
+    if store.attrs["quantities"] != config.stored_variables():
+        raise StoreError(
+            f"{path}: the store holds {store.attrs['quantities']}; this ingest asks for "
+            f"{config.stored_variables()}: ingest the same quantities or use a new store"
+        )
+    return store
+
+
+def _todo(
+    scenes: Sequence[SceneFiles], store: CampaignStore, retry_failed: bool
+) -> list[SceneFiles]:
+    done = set(store.scene_ids())
+    records = store.file_records()
+    todo = []
+    for scene in scenes:
+        if scene.scene_id in done:
+            continue
+        statuses = {records[p].status for p in scene.all_files if p in records}
+        if statuses == {"skipped"} and len(statuses) and all(p in records for p in scene.all_files):
+            continue
+        if "failed" in statuses and not retry_failed:
+            continue
+        todo.append(scene)
+    return todo
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    store: str | os.PathLike[str],
+    *,
+    domain: str | Domain = "eurec4a",
+    quantities: Sequence[str] = DEFAULT_QUANTITIES,
+    composites: Sequence[str] = (),
+    rgb: RGBRecipe | None = None,
+    max_solar_zenith: float | None = 80.0,
+    client: ClientLike = None,
+    n_workers: int | None = None,
+    chunk_size: int = 1024,
+    zarr_format: int = 3,
+    retry_failed: bool = True,
+    lookup_cache_dir: str | None = None,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Ingest satellite files into a campaign store; a rerun only adds what is missing.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Files and directories (searched recursively).
+    store : path
+        Campaign store (created when absent).
+    domain : str or Domain
+        Target grid (``"eurec4a"`` or a :class:`~cloudorg.domains.Domain`).
+    quantities : sequence of str
+        What to store; see :class:`IngestConfig`.
+    composites : sequence of str
+        Offline satpy composites to store as well.
+    rgb : RGBRecipe, optional
+        Recipe of the RGB.
+    max_solar_zenith : float or None
+        Night threshold at the domain centre, degrees (None: keep night scenes).
+    client : Client, str, None or "synchronous"
+        Where scenes are processed; see :mod:`cloudorg.distributed`.
+    n_workers : int, optional
+        Workers of a LocalCluster made here.
+    chunk_size : int
+        Spatial chunk edge of a new store.
+    zarr_format : {3, 2}
+        Format of a new store.
+    retry_failed : bool
+        Try again scenes that failed in an earlier run (skipped ones are not retried).
+    lookup_cache_dir : str, optional
+        Directory for resampling lookups shared by workers.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    xarray.Dataset
+        The store's scenes, lazily (empty when nothing was ingested).
+
+    Examples
+    --------
+    >>> ingest([], "/tmp/unused.zarr", quantities=["bogus"])
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.ConfigError: quantities ['bogus']: expected a non-empty list from ...
+    """
+    config = IngestConfig(
+        get_domain(domain), tuple(quantities), tuple(composites), rgb or RGBRecipe(),
+        max_solar_zenith, lookup_cache_dir=lookup_cache_dir,
+    )  # fmt: skip
+    scenes, unrecognised = discover(paths)
+    path = Path(store)
+    campaign = _open_or_create(path, config, chunk_size, zarr_format)
+    with campaign.writing():
+        campaign.record([FileRecord(p, "skipped", None, why) for p, why in unrecognised])
+        todo = _todo(scenes, campaign, retry_failed)
+        if todo:
+            with (
+                cluster_client(client, n_workers=n_workers) as cl,
+                tqdm(total=len(todo), desc="ingest", unit="scene", disable=not progress) as bar,
+            ):
+                outcomes = map_ordered(
+                    process_scene, todo, client=cl, key_prefix="ingest",
+                    names=[s.scene_id for s in todo], args=(config,), on_done=bar.update,
+                )  # fmt: skip
+                for outcome in outcomes:
+                    if outcome.status == "ingested":
+                        campaign.commit_scene(outcome.data, outcome.records())
+                    else:
+                        campaign.record(outcome.records())
+    if not campaign.scene_ids():
+        return xr.Dataset()
+    return campaign.open_scenes()

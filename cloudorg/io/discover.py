@@ -1,0 +1,200 @@
+"""Find satellite files and group them into scenes (one scan or granule each).
+
+Files are recognised by their official names:
+
+- GOES ABI L1b: ``OR_ABI-L1b-RadM1-M6C01_G16_s20200201300000_e…_c….nc``; the bands of one
+  scan (platform, sector, start time) form a scene read by satpy's ``abi_l1b``.
+- MODIS L1b: ``MYD021KM.A2020020.1430.061.….hdf`` with its geolocation ``MYD03.A…`` (``MOD``
+  for Terra), read by ``modis_l1b``; a cloud mask ``MYD35_L2.A…`` of the same granule joins
+  the scene through ``modis_l2``.
+- EUREC4A-style netCDF (:mod:`cloudorg.io.eurec4a`): any other ``.nc`` whose global
+  attributes carry ``time_coverage_start`` and which has ``lat``/``lon``.
+- Ground truth of synthetic scenes: ``cloudorg-truth_{platform}_{%Y%m%dT%H%M%S}.nc``,
+  attached to the scene of the same platform and start time.
+
+Anything else is reported back as unrecognised, with the reason.
+
+Examples
+--------
+>>> scenes, unrecognised = discover(["../shared/data/goes17_abi_l1b_radm1_2019300_day"])
+>>> scenes[0].scene_id, scenes[0].readers, len(scenes[0].files["abi_l1b"])
+('G17_abi_M1_20191027T200027', ('abi_l1b',), 15)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import netCDF4
+
+__all__ = ["SceneFiles", "discover", "find_files"]
+
+_ABI = re.compile(
+    r"^OR_ABI-L1b-Rad(?P<sector>F|C|M1|M2)-M\d+C(?P<channel>\d\d)_(?P<platform>G\d\d)"
+    r"_s(?P<start>\d{14})_e\d{14}_c\d{14}\.nc$"
+)
+_MODIS = re.compile(
+    r"^(?P<prefix>MOD|MYD)(?P<product>021KM|03|35_L2)\.A(?P<date>\d{7})\.(?P<time>\d{4})"
+    r"\.\d{3}\.\d+\.hdf$"
+)
+_TRUTH = re.compile(r"^cloudorg-truth_(?P<platform>[^_]+)_(?P<start>\d{8}T\d{6})\.nc$")
+_MODIS_PLATFORM = {"MOD": "terra", "MYD": "aqua"}
+_MODIS_READER = {"021KM": "modis_l1b", "03": "modis_l1b", "35_L2": "modis_l2"}
+
+
+@dataclass(frozen=True)
+class SceneFiles:
+    """The files of one scene and how to read them.
+
+    Attributes
+    ----------
+    scene_id : str
+        ``{platform}_{sensor}[_{sector}]_{%Y%m%dT%H%M%S}``, unique within a campaign.
+    platform, sensor : str
+        E.g. ``G16``/``abi`` or ``aqua``/``modis``.
+    start_time : datetime
+        Nominal scan start (UTC, naive).
+    files : dict
+        Reader name → file paths (satpy reader names, or ``eurec4a_nc``).
+    truth : str or None
+        Ground-truth pattern map of a synthetic scene.
+    """
+
+    scene_id: str
+    platform: str
+    sensor: str
+    start_time: datetime
+    files: dict[str, tuple[str, ...]] = field(hash=False)
+    truth: str | None = None
+
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """The reader names, sorted."""
+        return tuple(sorted(self.files))
+
+    @property
+    def all_files(self) -> tuple[str, ...]:
+        """Every file of the scene (truth included), sorted."""
+        paths = [p for group in self.files.values() for p in group]
+        if self.truth:
+            paths.append(self.truth)
+        return tuple(sorted(paths))
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Expand files and directories (recursively) into a sorted list of absolute file paths.
+
+    Examples
+    --------
+    >>> len(find_files(["../shared/data/modis_myd35_l2"]))
+    1
+    """
+    found: set[str] = set()
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found.update(str(p.resolve()) for p in path.rglob("*") if p.is_file())
+        else:
+            found.add(str(path.resolve()))
+    return sorted(found)
+
+
+def _abi_time(stamp: str) -> datetime:
+    return datetime.strptime(stamp[:13], "%Y%j%H%M%S").replace(microsecond=int(stamp[13]) * 100_000)
+
+
+def _is_eurec4a_netcdf(path: str) -> bool:
+    try:
+        with netCDF4.Dataset(path) as nc:
+            return "time_coverage_start" in nc.ncattrs() and {"lat", "lon"} <= set(nc.variables)
+    except OSError:
+        return False
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[SceneFiles], list[tuple[str, str]]]:
+    """Group input files into scenes.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Files and directories.
+
+    Returns
+    -------
+    scenes : list of SceneFiles
+        Sorted by start time, then scene id.
+    unrecognised : list of (path, reason)
+        Files that are none of the supported products (a nonexistent path is reported
+        here too).
+
+    Examples
+    --------
+    >>> scenes, _ = discover(["../shared/data/modis_myd35_l2"])
+    >>> scenes[0].scene_id, scenes[0].readers
+    ('aqua_modis_20020704T191000', ('modis_l2',))
+    """
+    groups: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    meta: dict[tuple, tuple[str, str, datetime, str]] = {}
+    truths: dict[tuple[str, datetime], str] = {}
+    unrecognised: list[tuple[str, str]] = []
+    explicit = [Path(p) for p in paths]
+    for missing in (p for p in explicit if not p.exists()):
+        unrecognised.append((str(missing), "no such file or directory"))
+    for path in find_files(p for p in explicit if p.exists()):
+        name = os.path.basename(path)
+        if m := _ABI.match(name):
+            start = _abi_time(m["start"])
+            key = ("abi", m["platform"], m["sector"], start)
+            sid = f"{m['platform']}_abi_{m['sector']}_{start:%Y%m%dT%H%M%S}"
+            meta[key] = (sid, m["platform"], start, "abi")
+            groups[key]["abi_l1b"].append(path)
+        elif m := _MODIS.match(name):
+            start = datetime.strptime(m["date"] + m["time"], "%Y%j%H%M")
+            platform = _MODIS_PLATFORM[m["prefix"]]
+            key = ("modis", platform, "", start)
+            meta[key] = (f"{platform}_modis_{start:%Y%m%dT%H%M%S}", platform, start, "modis")
+            groups[key][_MODIS_READER[m["product"]]].append(path)
+        elif m := _TRUTH.match(name):
+            truths[(m["platform"].lower(), datetime.strptime(m["start"], "%Y%m%dT%H%M%S"))] = path
+        elif name.endswith(".nc") and _is_eurec4a_netcdf(path):
+            with netCDF4.Dataset(path) as nc:
+                start = _parse_iso(nc.getncattr("time_coverage_start"))
+                platform = str(getattr(nc, "platform", "G16"))
+            key = ("eurec4a", platform, path, start)
+            sid = f"{platform}_abi_{start:%Y%m%dT%H%M%S}"
+            meta[key] = (sid, platform, start, "abi")
+            groups[key]["eurec4a_nc"].append(path)
+        else:
+            unrecognised.append(
+                (path, "not a recognised product: expected GOES ABI L1b radiances, "
+                       "MODIS L1b (021KM + 03), MODIS L2 cloud mask (35_L2) or EUREC4A netCDF")
+            )  # fmt: skip
+    scenes = []
+    for key, files in groups.items():
+        sid, platform, start, sensor = meta[key]
+        if set(files) == {"modis_l1b"} and not any(
+            "021KM" in os.path.basename(f) for f in files["modis_l1b"]
+        ):
+            unrecognised.extend(
+                (f, "MODIS geolocation without its L1b granule") for f in files["modis_l1b"]
+            )
+            continue
+        truth = truths.get((platform.lower(), start.replace(microsecond=0)))
+        scenes.append(
+            SceneFiles(sid, platform, sensor, start,
+                       {r: tuple(sorted(fs)) for r, fs in files.items()}, truth)
+        )  # fmt: skip
+    scenes.sort(key=lambda s: (s.start_time, s.scene_id))
+    return scenes, unrecognised
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(str(text).rstrip("Z")).replace(tzinfo=None)

@@ -1,0 +1,30 @@
+"""Shared fixtures: paths of the real data files, small domains, synthetic campaigns."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SATPY_DOWNLOAD_AUX", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+ABI_REAL = SHARED_DATA / "goes17_abi_l1b_radm1_2019300_day"
+MYD35_REAL = SHARED_DATA / "modis_myd35_l2"
+LABELS_REAL = SHARED_DATA / "sffg_labels" / "annotations_fulldataset_IRchecked_285.csv"
+
+
+@pytest.fixture(scope="session")
+def abi_real_dir() -> Path:
+    """The real GOES-17 ABI L1b mesoscale scan (C02 absent)."""
+    assert ABI_REAL.is_dir(), f"real ABI test data missing at {ABI_REAL}"
+    return ABI_REAL
+
+
+@pytest.fixture(scope="session")
+def myd35_real_dir() -> Path:
+    """The real Aqua MODIS MYD35_L2 cloud-mask granule."""
+    assert MYD35_REAL.is_dir(), f"real MYD35 test data missing at {MYD35_REAL}"
+    return MYD35_REAL
