@@ -159,7 +159,9 @@ def rgb_composite(ds: xr.Dataset, recipe: RGBRecipe | None = None) -> xr.DataArr
     b = _normalised(ds, recipe.blue, recipe)
     n = _normalised(ds, recipe.nir, recipe)
     g = np.clip(true_green(r, b, n, recipe.green_weights), 0.0, 1.0)
-    data = np.stack([to_uint8(r), to_uint8(g), to_uint8(b)])
+    channels = np.stack([r, g, b])
+    channels[:, ~np.isfinite(channels).all(axis=0)] = np.nan  # a pixel is whole or black
+    data = to_uint8(channels)
     dims = ("band", *ds[recipe.red].dims)
     return xr.DataArray(
         data,
