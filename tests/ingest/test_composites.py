@@ -56,7 +56,7 @@ def test_rgb_names_what_is_missing_and_checks_its_recipe():
 
 def test_composites_needing_downloads_are_refused_offline_ones_accepted():
     assert_offline("abi", "true_color_nocorr")
-    with pytest.raises(CompositeError, match="rayleigh_corrected.*downloads"):
+    with pytest.raises(CompositeError, match=r"rayleigh_corrected.*downloads"):
         assert_offline("abi", "true_color")
     with pytest.raises(CompositeError, match="no composite"):
         assert_offline("abi", "no_such_composite")
