@@ -312,6 +312,20 @@ def process_scene(scene: SceneFiles, config: IngestConfig) -> SceneOutcome:
         )
 
 
+def _conform_truth(scene: xr.Dataset, store_variables: list[str]) -> xr.Dataset:
+    """Give a scene the store's ``pattern`` policy: the first scene decides whether the
+    store has ground truth; later scenes without it get an all-missing (-1) map, and a
+    truth map is dropped from a store that has none."""
+    if not store_variables:
+        return scene
+    if "pattern" in store_variables and "pattern" not in scene:
+        missing = np.full((scene.sizes["y"], scene.sizes["x"]), -1, dtype=np.int8)
+        scene["pattern"] = (("y", "x"), missing, {**PATTERN_ATTRS, "grid_mapping": "crs"})
+    elif "pattern" not in store_variables and "pattern" in scene:
+        scene = scene.drop_vars("pattern")
+    return scene
+
+
 def _open_or_create(
     path: Path, config: IngestConfig, chunk_size: int, zarr_format: int
 ) -> CampaignStore:
@@ -435,7 +449,8 @@ def ingest(
                 )  # fmt: skip
                 for outcome in outcomes:
                     if outcome.status == "ingested":
-                        campaign.commit_scene(outcome.data, outcome.records())
+                        data = _conform_truth(outcome.data, campaign.variables())
+                        campaign.commit_scene(data, outcome.records())
                     else:
                         campaign.record(outcome.records())
     if not campaign.scene_ids():

@@ -361,7 +361,8 @@ class CampaignStore:
                 1 if d == "scene" else min(chunk, n) if d in ("y", "x") else n
                 for d, n in zip(var.dims, var.shape, strict=True)
             )
-            encoding[name] = {"chunks": chunks, **codecs}
+            fill = {k: v for k, v in var.encoding.items() if k == "_FillValue"}
+            encoding[name] = {"chunks": chunks, **codecs, **fill}
         return encoding
 
     def commit_scene(self, scene: xr.Dataset, records: Sequence[FileRecord]) -> int:
@@ -389,11 +390,12 @@ class CampaignStore:
         sid = str(scene["scene_id"].values)
         if sid in committed:
             raise StoreError(f"{self.path}: scene {sid} is already in the store")
-        expected = set(self.attrs["quantities"])
-        got = {v for v in scene.data_vars if v != "crs"}
-        if not expected <= got:
+        got = {v for v in scene.data_vars if scene[v].ndim > 0}
+        expected = set(self.variables()) if committed else set(self.attrs["quantities"])
+        if not expected <= got or (committed and got != expected):
             raise StoreError(
-                f"{self.path}: scene {sid} lacks {sorted(expected - got)} that the store holds"
+                f"{self.path}: scene {sid} has variables {sorted(got)}; the store holds "
+                f"{sorted(expected)} for every scene"
             )
         if (scene.sizes["y"], scene.sizes["x"]) != self.domain.shape:
             raise StoreError(
@@ -430,6 +432,29 @@ class CampaignStore:
         return len(committed)
 
     # -- reading --------------------------------------------------------------------------
+    def variables(self) -> list[str]:
+        """Names of the per-scene data variables of the committed scenes (sorted).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from cloudorg.domains import get_domain
+        >>> s = CampaignStore.create(tempfile.mkdtemp() + "/c.zarr", get_domain("eurec4a"),
+        ...                          quantities=["rgb"])
+        >>> s.variables()
+        []
+        """
+        if not self.scene_ids():
+            return []
+        with _zarr_warnings_off():
+            group = zarr.open_group(self.path, mode="r", use_consolidated=False)[SCENES]
+            coords = set()
+            for array in _scene_dim_arrays(group):
+                coords.update(str(array.attrs.get("coordinates", "")).split())
+            return sorted(
+                name for name, array in group.arrays() if array.ndim > 1 and name not in coords
+            )
+
     def open_scenes(self, **kwargs: Any) -> xr.Dataset:
         """The committed scenes as a lazy dataset (``xr.open_zarr`` keyword arguments pass on).
 
