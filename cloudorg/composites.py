@@ -115,9 +115,11 @@ def to_uint8(value: np.ndarray) -> np.ndarray:
     >>> to_uint8(np.array([0.0, 1.0, np.nan]))
     array([  1, 255,   0], dtype=uint8)
     """
-    value = np.asarray(value, dtype=np.float32)
-    scaled = 1.0 + 254.0 * np.clip(value, 0.0, 1.0)
-    return np.where(np.isfinite(value), np.rint(scaled), 0.0).astype(np.uint8)
+    scaled = np.clip(np.asarray(value, dtype=np.float32), 0.0, 1.0)  # NaN stays NaN
+    scaled *= 254.0
+    scaled += 1.5  # 1 + round half up by truncation below
+    scaled[np.isnan(scaled)] = 0.0
+    return scaled.astype(np.uint8)
 
 
 def _require(ds: xr.Dataset, names: tuple[str, ...], what: str) -> None:

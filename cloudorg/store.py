@@ -120,10 +120,10 @@ def _scene_dim_arrays(group: zarr.Group) -> Iterator[zarr.Array]:
 
 def _codecs(zarr_format: int) -> dict[str, Any]:
     if zarr_format == 3:
-        return {"compressors": zarr.codecs.BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")}
+        return {"compressors": zarr.codecs.BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")}
     import numcodecs
 
-    return {"compressors": numcodecs.Blosc(cname="zstd", clevel=3, shuffle=numcodecs.Blosc.SHUFFLE)}
+    return {"compressors": numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)}
 
 
 class CampaignStore:
