@@ -254,14 +254,34 @@ def test_eurec4a_netcdf_and_modis_scenes_share_a_store(tmp_path):
     directory = tmp_path / "mixed"
     fields = synthesize_fields(BOUNDS, resolution_deg=FIELDS_DEG, seed=8)
     write_eurec4a_netcdf(fields, directory, start_time=datetime(2020, 2, 2, 14))
-    synthesize_campaign(directory, 1, sensors=("modis",), bounds=BOUNDS,
+    synthesize_campaign(directory, 2, sensors=("modis",), bounds=BOUNDS,
                         resolution_deg=FIELDS_DEG, seed=9,
                         start=datetime(2020, 2, 2, 16))  # fmt: skip
     write_truth(fields, directory, platform="G16", sensor="abi",
                 start_time=datetime(2020, 2, 2, 14))  # fmt: skip
     ds = ingest_quietly([directory], tmp_path / "mixed.zarr")
-    assert ds["sensor"].values.tolist() == ["abi", "modis"]
-    assert ds["brightness_temperature_11"].attrs["units"] == "K"
-    for i in range(2):
+    assert ds["sensor"].values.tolist() == ["abi", "modis", "modis"]
+    assert ds["platform"].values.tolist() == ["G16", "aqua", "aqua"]
+    assert ds["reflectance_0p64"].attrs["units"] == "%"
+    for i in range(3):
         refl = ds["reflectance_0p64"][i].values
         assert np.isfinite(refl).mean() > 0.9 and 1 < np.nanmean(refl) < 80
+
+
+def test_offline_satpy_composite_is_stored_and_downloading_one_refused(tmp_path):
+    directory = tmp_path / "data"
+    synthesize_campaign(directory, 1, bounds=BOUNDS, resolution_deg=FIELDS_DEG, seed=4)
+    ds = ingest_quietly([directory], tmp_path / "c.zarr", quantities=["reflectance_0p64"],
+                        composites=["true_color_nocorr"])  # fmt: skip
+    rgb = ds["composite_true_color_nocorr"]
+    assert rgb.dims == ("scene", "true_color_nocorr_band", "y", "x")
+    assert rgb["true_color_nocorr_band"].values.tolist() == ["R", "G", "B"]
+    assert np.isfinite(rgb.values).mean() > 0.99
+    # satpy's red is the 0.64 um reflectance: the same field, in the composite's 0-100 % scale
+    red = rgb.sel(true_color_nocorr_band="R").values[0]
+    assert np.corrcoef(red.ravel(), ds["reflectance_0p64"].values[0].ravel())[0, 1] > 0.9
+    refused = ingest_quietly([directory], tmp_path / "d.zarr", quantities=["reflectance_0p64"],
+                             composites=["true_color"])  # fmt: skip
+    assert refused.sizes == {}
+    reason = read_manifest(tmp_path / "d.zarr")["reason"].iloc[0]
+    assert "rayleigh_corrected" in reason and "downloads" in reason
