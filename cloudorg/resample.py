@@ -37,15 +37,24 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+import dask.array as da
 import numpy as np
 import pyproj
+import xarray as xr
 from pyresample.geometry import AreaDefinition, SwathDefinition
 from scipy.spatial import cKDTree
 
 from .domains import Domain
 from .errors import ConfigError
 
-__all__ = ["DEFAULT_SWATH_RADIUS_M", "Lookup", "lookup_for", "resample", "source_key"]
+__all__ = [
+    "DEFAULT_SWATH_RADIUS_M",
+    "Lookup",
+    "lookup_for",
+    "resample",
+    "source_key",
+    "to_domain",
+]
 
 DEFAULT_SWATH_RADIUS_M = 5000.0
 """Radius of influence for swath sources: a domain pixel farther than this from every
@@ -276,3 +285,58 @@ def resample(data: np.ndarray, lookup: Lookup, *, fill_value: float = np.nan) ->
         )
     out[lookup.index < 0] = fill_value
     return out
+
+
+def to_domain(
+    data: xr.DataArray,
+    domain: Domain,
+    *,
+    radius_m: float = DEFAULT_SWATH_RADIUS_M,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> xr.DataArray:
+    """Put a satpy band on a domain, lazily.
+
+    The lookup is computed now (it is cheap and cached); the gather runs when the result is
+    computed, one task per output chunk of the domain.
+
+    Parameters
+    ----------
+    data : xarray.DataArray
+        2-D ``(y, x)`` array with its pyresample grid in ``attrs["area"]`` (as satpy gives).
+    domain : Domain
+        Target grid.
+    radius_m, cache_dir
+        As for :func:`lookup_for`.
+
+    Returns
+    -------
+    xarray.DataArray
+        float32 on the domain's ``(y, x)`` with CF coordinates, NaN where no source pixel
+        lands; the input's attributes less ``area``, plus ``grid_mapping``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from pyresample.geometry import AreaDefinition
+    >>> from cloudorg.domains import Domain
+    >>> dom = Domain.from_bounds("box", -55, -54, 14, 15, resolution_km=2)
+    >>> src = AreaDefinition("ll", "", "", "EPSG:4326", 100, 100, (-55.5, 13.5, -53.5, 15.5))
+    >>> band = xr.DataArray(np.ones((100, 100)), dims=("y", "x"), attrs={"area": src})
+    >>> out = to_domain(band, dom)
+    >>> out.chunks is not None, float(out.mean())
+    (True, 1.0)
+    """
+    if data.ndim != 2:
+        raise ConfigError(f"to_domain needs a 2-D band, got dims {data.dims}")
+    if "area" not in data.attrs:
+        raise ConfigError("to_domain needs the band's grid in data.attrs['area'] (as satpy sets)")
+    table = lookup_for(data.attrs["area"], domain, radius_m=radius_m, cache_dir=cache_dir)
+    source = da.asarray(data.data).astype(np.float32).rechunk(-1)
+    index = da.from_array(table.index, chunks=(1024, 1024))
+    gathered = da.map_blocks(
+        lambda idx, src: resample(src, Lookup(idx, src.shape)),
+        index, source, dtype=np.float32, meta=np.array((), dtype=np.float32),
+    )  # fmt: skip
+    attrs = {k: v for k, v in data.attrs.items() if k != "area"}
+    attrs["grid_mapping"] = "crs"
+    return xr.DataArray(gathered, dims=("y", "x"), coords=domain.coords(), attrs=attrs)

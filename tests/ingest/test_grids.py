@@ -87,3 +87,18 @@ def test_resample_checks_shapes_and_integer_fill():
     ]
     with pytest.raises(ConfigError, match="integer"):
         rs.resample(np.array([[7, 8]], dtype=np.uint8), table)
+
+
+def test_to_domain_is_lazy_and_equals_the_eager_gather():
+    import xarray as xr
+
+    dom = get_domain("eurec4a")
+    src = AreaDefinition("ll", "", "", "EPSG:4326", 700, 600, (-61, 9, -47, 21))
+    values = np.random.default_rng(0).random(src.shape).astype(np.float32)
+    band = xr.DataArray(values, dims=("y", "x"), attrs={"area": src, "units": "%"})
+    out = rs.to_domain(band, dom)
+    assert out.chunks is not None and len(out.chunks[0]) > 1  # several output chunks
+    assert out.attrs == {"units": "%", "grid_mapping": "crs"}
+    np.testing.assert_array_equal(out.values, rs.resample(values, rs.lookup_for(src, dom)))
+    with pytest.raises(ConfigError, match="attrs\\['area'\\]"):
+        rs.to_domain(xr.DataArray(values, dims=("y", "x")), dom)
