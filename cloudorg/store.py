@@ -48,7 +48,7 @@ from . import __version__
 from .domains import Domain
 from .errors import ConfigError, StoreError
 
-__all__ = ["CampaignStore", "FileRecord", "open_scenes", "read_manifest"]
+__all__ = ["CampaignStore", "FileRecord", "open_scenes", "quiet_zarr", "read_manifest"]
 
 SCENES = "scenes"
 MANIFEST = "manifest.json"
@@ -60,7 +60,15 @@ TIME_ENCODING = {"units": "milliseconds since 1970-01-01 00:00:00", "dtype": "in
 
 
 @contextmanager
-def _zarr_warnings_off() -> Iterator[None]:
+def quiet_zarr() -> Iterator[None]:
+    """Silence zarr's warnings about consolidated metadata in format 3 and about the
+    store's own non-zarr files (manifest, lock).
+
+    Examples
+    --------
+    >>> with quiet_zarr():
+    ...     pass
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
         warnings.filterwarnings("ignore", message=".*not recognized as a component of a Zarr")
@@ -189,7 +197,7 @@ class CampaignStore:
         path = Path(path)
         if path.exists() and any(path.iterdir()):
             raise StoreError(f"{path}: exists and is not empty; open it with CampaignStore.open")
-        with _zarr_warnings_off():
+        with quiet_zarr():
             root = zarr.open_group(path, mode="w-", zarr_format=zarr_format)
             root.attrs.update(
                 {
@@ -239,7 +247,7 @@ class CampaignStore:
     @property
     def attrs(self) -> dict[str, Any]:
         """Global attributes of the store (the root group's)."""
-        with _zarr_warnings_off():
+        with quiet_zarr():
             return dict(zarr.open_group(self.path, mode="r", use_consolidated=False).attrs)
 
     @property
@@ -250,7 +258,7 @@ class CampaignStore:
     @property
     def zarr_format(self) -> int:
         """zarr format of the store (2 or 3)."""
-        with _zarr_warnings_off():
+        with quiet_zarr():
             return zarr.open_group(self.path, mode="r", use_consolidated=False).metadata.zarr_format
 
     # -- manifest -------------------------------------------------------------------------
@@ -333,7 +341,7 @@ class CampaignStore:
         """
         committed = len(self.scene_ids())
         removed = 0
-        with _zarr_warnings_off():
+        with quiet_zarr():
             root = zarr.open_group(self.path, mode="r+", use_consolidated=False)
             if SCENES in root:
                 if committed == 0:
@@ -410,7 +418,7 @@ class CampaignStore:
         for name in stacked.variables:
             if stacked[name].dtype.kind == "U":
                 stacked[name] = stacked[name].astype(object)
-        with _zarr_warnings_off():
+        with quiet_zarr():
             if committed:
                 stacked.to_zarr(
                     self.path, group=SCENES, append_dim="scene", consolidated=False,
@@ -427,7 +435,7 @@ class CampaignStore:
         for rec in records:
             manifest["files"][rec.path] = asdict(rec)
         self._save_manifest(manifest)  # the commit point
-        with _zarr_warnings_off():
+        with quiet_zarr():
             zarr.consolidate_metadata(self.path)
         return len(committed)
 
@@ -446,7 +454,7 @@ class CampaignStore:
         """
         if not self.scene_ids():
             return []
-        with _zarr_warnings_off():
+        with quiet_zarr():
             group = zarr.open_group(self.path, mode="r", use_consolidated=False)[SCENES]
             coords = set()
             for array in _scene_dim_arrays(group):
@@ -465,7 +473,7 @@ class CampaignStore:
         """
         if not self.scene_ids():
             raise StoreError(f"{self.path}: the store holds no scene yet")
-        with _zarr_warnings_off():
+        with quiet_zarr():
             return xr.open_zarr(self.path, group=SCENES, **kwargs)
 
 
