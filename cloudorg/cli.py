@@ -1,4 +1,5 @@
-"""The ``cloudorg`` command: ``synth``, ``ingest``, ``info`` and ``demo``.
+"""The ``cloudorg`` command: ``synth``, ``ingest``, ``info``, ``demo``, ``tiles``,
+``triplets`` and ``labels``.
 
 Examples
 --------
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import CloudorgError
+from .tiles.commands import register as register_tiles
 
 __all__ = ["main"]
 
@@ -226,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ingest_options(p)
     _add_cluster_options(p)
     p.set_defaults(func=_cmd_demo, domain="demo", resolution=1.0)
+    register_tiles(sub)
     return parser
 
 
