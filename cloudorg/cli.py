@@ -247,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if not args.verbose:
         logging.getLogger("satpy").setLevel(logging.ERROR)
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except CloudorgError as err:

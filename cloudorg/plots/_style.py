@@ -1,0 +1,31 @@
+"""Colours and figure creation shared by the plots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from cloudorg.io.labels import CLASS_COLOURS
+
+NONE_COLOUR = "#b0b0b0"
+"""Colour of tiles without a class (``none``)."""
+
+
+def group_colours(dim: str, names: Sequence[str]) -> list[str]:
+    """One colour per group: the class colours for classes, ``tab10``/``tab20`` otherwise.
+
+    Cluster colours follow the position of the cluster among the ids, so a clustering
+    gets the same colours in every figure.
+    """
+    if dim == "class":
+        return [CLASS_COLOURS.get(str(name), NONE_COLOUR) for name in names]
+    cmap = colormaps["tab10" if len(names) <= 10 else "tab20"]
+    return [to_hex(cmap(i % cmap.N)) for i in range(len(names))]
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure outside pyplot (no global state, renders with Agg)."""
+    return Figure(figsize=(width, height), layout="constrained")

@@ -1,0 +1,44 @@
+"""The Examples of every public function of cloudorg.analysis and cloudorg.plots run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import cloudorg.analysis
+import cloudorg.plots
+
+PACKAGES = (cloudorg.analysis, cloudorg.plots)
+MODULES = sorted(
+    [package.__name__ for package in PACKAGES]
+    + [
+        info.name
+        for package in PACKAGES
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + ".")
+    ]
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_doctests_pass(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(
+        module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
+    )
+    assert result.failed == 0
+    public = getattr(module, "__all__", [])
+    assert result.attempted > 0 or not public
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_public_function_has_an_example(package):
+    for name in package.__all__:
+        member = getattr(package, name)
+        if inspect.isfunction(member):
+            doc = inspect.getdoc(member) or ""
+            assert "Examples\n--------" in doc and ">>> " in doc, name
+            assert "Parameters\n----------" in doc or not inspect.signature(member).parameters
