@@ -1,5 +1,5 @@
 """The ``cloudorg`` command: ``synth``, ``ingest``, ``info``, ``demo``, ``tiles``,
-``triplets`` and ``labels``.
+``triplets``, ``labels``, ``train`` and ``embed``.
 
 Examples
 --------
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import CloudorgError
+from .models.commands import register as register_models
 from .tiles.commands import register as register_tiles
 
 __all__ = ["main"]
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_options(p)
     p.set_defaults(func=_cmd_demo, domain="demo", resolution=1.0)
     register_tiles(sub)
+    register_models(sub)
     return parser
 
 
