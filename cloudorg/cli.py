@@ -1,5 +1,5 @@
 """The ``cloudorg`` command: ``synth``, ``ingest``, ``info``, ``demo``, ``tiles``,
-``triplets``, ``labels``, ``train`` and ``embed``.
+``triplets``, ``labels``, ``metrics``, ``train`` and ``embed``.
 
 Examples
 --------
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import CloudorgError
+from .metrics.commands import register as register_metrics
 from .models.commands import register as register_models
 from .tiles.commands import register as register_tiles
 
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo, domain="demo", resolution=1.0)
     register_tiles(sub)
     register_models(sub)
+    register_metrics(sub)
     return parser
 
 

@@ -1,8 +1,14 @@
-"""Cloud-mask organisation metrics (Janssens et al. 2021 conventions), numba kernels.
+"""Cloud-mask organisation metrics (Janssens et al. 2021 conventions), numba kernels, and
+their computation for every tile of a campaign store on Dask.
 
 ``compute_metrics(mask)`` returns every metric of ``docs/metrics.md`` from one labelling
 pass; each metric is also a function of its own, and ``METRIC_INFO`` holds their
-units, long names and citations.
+units, long names and citations. ``metrics_for_store(store)`` computes them for every
+tile of a campaign store and writes them into the store (``metrics/<tiling>_<mask>``);
+``metrics_for_tiles(tiles)`` does the same for a stack of masks of your own.
+
+Names are imported on first use, so that the ``cloudorg`` command, which registers the
+``metrics`` command, does not load numba and the kernels before it needs them.
 
 Examples
 --------
@@ -14,54 +20,81 @@ Examples
 (64.0, True)
 """
 
+# The imports under TYPE_CHECKING list the exports for type checkers and the API docs.
+# ruff: noqa: F401
+
 from __future__ import annotations
 
-from cloudorg.metrics.core import compute_metrics
-from cloudorg.metrics.field import cloud_fraction, fractal_dimension, open_sky, orientation
-from cloudorg.metrics.labelling import CloudObjects, label_objects
-from cloudorg.metrics.objects import (
-    max_length_scale,
-    mean_eccentricity,
-    mean_length_scale,
-    mean_perimeter,
-    num_objects,
-    size_distribution_exponent,
-    total_perimeter,
-)
-from cloudorg.metrics.organisation import (
-    PlacementError,
-    cop,
-    inhibition_reference,
-    iorg,
-    iorg_inhibition,
-    scai,
-)
-from cloudorg.metrics.registry import METRIC_INFO, MetricInfo, metric_names
-from cloudorg.metrics.spectral import spectral_length_scale
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "METRIC_INFO",
-    "CloudObjects",
-    "MetricInfo",
-    "PlacementError",
-    "cloud_fraction",
-    "compute_metrics",
-    "cop",
-    "fractal_dimension",
-    "inhibition_reference",
-    "iorg",
-    "iorg_inhibition",
-    "label_objects",
-    "max_length_scale",
-    "mean_eccentricity",
-    "mean_length_scale",
-    "mean_perimeter",
-    "metric_names",
-    "num_objects",
-    "open_sky",
-    "orientation",
-    "scai",
-    "size_distribution_exponent",
-    "spectral_length_scale",
-    "total_perimeter",
-]
+if TYPE_CHECKING:
+    from cloudorg.metrics.campaign import metrics_for_store, metrics_group, open_metrics
+    from cloudorg.metrics.core import compute_metrics
+    from cloudorg.metrics.field import cloud_fraction, fractal_dimension, open_sky, orientation
+    from cloudorg.metrics.labelling import CloudObjects, label_objects
+    from cloudorg.metrics.objects import (
+        max_length_scale,
+        mean_eccentricity,
+        mean_length_scale,
+        mean_perimeter,
+        num_objects,
+        size_distribution_exponent,
+        total_perimeter,
+    )
+    from cloudorg.metrics.organisation import (
+        PlacementError,
+        cop,
+        inhibition_reference,
+        iorg,
+        iorg_inhibition,
+        scai,
+    )
+    from cloudorg.metrics.registry import METRIC_INFO, MetricInfo, metric_names
+    from cloudorg.metrics.spectral import spectral_length_scale
+    from cloudorg.metrics.tiled import TileMetrics, metrics_for_tiles
+
+_EXPORTS = {
+    "metrics_for_store": "campaign",
+    "metrics_group": "campaign",
+    "open_metrics": "campaign",
+    "compute_metrics": "core",
+    "cloud_fraction": "field",
+    "fractal_dimension": "field",
+    "open_sky": "field",
+    "orientation": "field",
+    "CloudObjects": "labelling",
+    "label_objects": "labelling",
+    "max_length_scale": "objects",
+    "mean_eccentricity": "objects",
+    "mean_length_scale": "objects",
+    "mean_perimeter": "objects",
+    "num_objects": "objects",
+    "size_distribution_exponent": "objects",
+    "total_perimeter": "objects",
+    "PlacementError": "organisation",
+    "cop": "organisation",
+    "inhibition_reference": "organisation",
+    "iorg": "organisation",
+    "iorg_inhibition": "organisation",
+    "scai": "organisation",
+    "METRIC_INFO": "registry",
+    "MetricInfo": "registry",
+    "metric_names": "registry",
+    "spectral_length_scale": "spectral",
+    "TileMetrics": "tiled",
+    "metrics_for_tiles": "tiled",
+}
+"""Public names and their modules (as imported above for type checkers)."""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

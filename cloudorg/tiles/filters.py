@@ -70,7 +70,8 @@ FLAGS: dict[str, int] = {
 
 BT = "brightness_temperature_11"
 NOT_IMAGES = ("pattern", "cloud_mask")
-"""Scene variables that are not images and are never checked for missing pixels."""
+"""Scene variables that are not images, not checked for missing pixels (except the
+``cloud_mask`` of a store that holds nothing else)."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ def pixel_statistics(tiles: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     tiles : mapping of str to numpy.ndarray
         Tiles ``(n, [band,] t, t)`` of scene variables by name: ``rgb`` (uint8; black = no
         data), float quantities (NaN = no data; ``brightness_temperature_11`` also gives
-        its 25th percentile), other 8-bit images (0 = no data).
+        its 25th percentile; a product ``cloud_mask``), other 8-bit images (0 = no data);
+        a ``pattern`` is left out.
 
     Returns
     -------
@@ -191,7 +193,7 @@ def pixel_statistics(tiles: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     missing = None
     out: dict[str, np.ndarray] = {}
     for name, arr in tiles.items():
-        if name in NOT_IMAGES:
+        if name == "pattern":
             continue
         none = np.isnan(arr) if arr.dtype.kind == "f" else arr == 0
         if arr.ndim == 4:

@@ -79,6 +79,9 @@ def write_group(store: str | os.PathLike[str] | CampaignStore, group: str, ds: x
 def open_group(store: str | os.PathLike[str] | CampaignStore, group: str, hint: str) -> xr.Dataset:
     """Open and load a complete group written by :func:`write_group`.
 
+    The group's own metadata is read, not the store's consolidated copy, which a writer
+    killed between the rename and the consolidation leaves one write behind.
+
     Raises
     ------
     StoreError
@@ -96,7 +99,7 @@ def open_group(store: str | os.PathLike[str] | CampaignStore, group: str, hint: 
     store = as_store(store)
     try:
         with quiet_zarr():
-            ds = xr.open_zarr(store.path, group=group).load()
+            ds = xr.open_zarr(store.path, group=group, consolidated=False).load()
     except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
         ds = None
     if ds is None or not ds.attrs.get("complete"):

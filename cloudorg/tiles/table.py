@@ -71,7 +71,8 @@ def tile_table_group(spec: TileSpec) -> str:
 
 def statistics_variables(dataset: xr.Dataset) -> list[str]:
     """Scene variables checked for missing pixels: ``rgb`` and the 11 µm brightness
-    temperature when present, else every image variable of the store.
+    temperature when present, else every image variable of the store, else (a store of a
+    cloud-mask product alone) its ``cloud_mask``.
 
     Examples
     --------
@@ -90,7 +91,7 @@ def statistics_variables(dataset: xr.Dataset) -> list[str]:
     )
     if "rgb" in images:
         return [v for v in ("rgb", BT) if v in images]
-    return images
+    return images or (["cloud_mask"] if "cloud_mask" in dataset.data_vars else [])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,140 @@
+"""asv benchmark of :func:`cloudorg.metrics.metrics_for_store` on a Dask LocalCluster: one
+worker against two.
+
+The store: 32 cloud-like scenes of 1024 x 1024 px at 1 km (:func:`cloudorg.tiles.example_store`,
+the store's default 1024-px chunks), 256-px tiles with stride 128 (the report's 50 %
+overlap): 49 tiles per scene, 1 568 in all, in 32 tasks (one per scene and storage block);
+mask ``brightness_temperature_11 < 290`` (cloud fraction ~0.15), all 16 metrics.
+
+Timed: ``metrics_for_store(..., client=client, overwrite=True)``, i.e. every tile computed
+again and the group written, on ``LocalCluster(n_workers=1 or 2, threads_per_worker=1)``
+created in ``setup`` (not timed) and warmed up by one run (workers open the store and load
+the numba kernels). A run has a fixed cost of ~0.5 s in the calling process (opening the
+tile table, writing the group and reading it back), so the store is large enough for the
+work to dominate, as in a campaign run.
+
+Target: two workers >= 1.7 x as fast as one (``track_speedup``, best of 3 each, measured in
+the same run).
+
+Run ``python benchmarks/bench_metrics_campaign.py`` for a one-off table of the same numbers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cloudorg.domains import Domain
+from cloudorg.metrics import metrics_for_store
+from cloudorg.store import DEFAULT_CHUNK
+from cloudorg.tiles import build_tile_table, example_store
+
+N_SCENES = 32
+DOMAIN = Domain.from_bounds("bench1024", -55.0, -45.65, 11.0, 20.2, resolution_km=1.0)
+"""1024 x 1024 px at 1 km."""
+TILING = {"tile_size": 256, "stride": 128}
+MASK = "brightness_temperature"
+
+
+def make_store(directory: str | Path, n_scenes: int = N_SCENES) -> Path:
+    """The benchmark store and its tile table."""
+    times = [
+        np.datetime64("2020-01-20T12:00", "ms") + np.timedelta64(10 * i, "m")
+        for i in range(n_scenes)
+    ]
+    store = example_store(Path(directory) / "bench.zarr", n_scenes, domain=DOMAIN,
+                          chunk_size=DEFAULT_CHUNK, times=times)  # fmt: skip
+    build_tile_table(store, TILING["tile_size"], stride=TILING["stride"], client="synchronous",
+                     progress=False)  # fmt: skip
+    return store.path
+
+
+def run(path: str | Path, client: Any) -> None:
+    """Every tile's metrics computed again and written."""
+    metrics_for_store(path, **TILING, mask=MASK, client=client, overwrite=True, progress=False)
+
+
+def start_cluster(n_workers: int) -> tuple[Any, Any]:
+    """A LocalCluster of ``n_workers`` single-threaded worker processes and its client."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0")  # fmt: skip
+    return cluster, Client(cluster)
+
+
+def best_time(path: str | Path, n_workers: int, repeat: int = 3) -> float:
+    """Best of ``repeat`` timed runs on a new cluster, after one untimed warm-up run."""
+    cluster, client = start_cluster(n_workers)
+    try:
+        run(path, client)
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            run(path, client)
+            times.append(time.perf_counter() - start)
+        return min(times)
+    finally:
+        client.close()
+        cluster.close()
+
+
+class MetricsForStore:
+    """``metrics_for_store`` on one and on two workers."""
+
+    params = (1, 2)
+    param_names = ("n_workers",)
+    timeout = 900
+    number = 1
+    repeat = 3
+    warmup_time = 0
+
+    def setup_cache(self) -> str:
+        return str(make_store(Path.cwd()))  # asv's cache directory, removed after the run
+
+    def setup(self, path: str, n_workers: int) -> None:
+        self.cluster, self.client = start_cluster(n_workers)
+        run(path, self.client)
+
+    def teardown(self, path: str, n_workers: int) -> None:
+        self.client.close()
+        self.cluster.close()
+
+    def time_metrics_for_store(self, path: str, n_workers: int) -> None:
+        run(path, self.client)
+
+
+class Speedup:
+    """Time on one worker / time on two, both measured in this run (target >= 1.7)."""
+
+    timeout = 900
+    number = 1
+    repeat = 1
+    warmup_time = 0
+
+    def setup_cache(self) -> str:
+        return str(make_store(Path.cwd()))
+
+    def track_speedup(self, path: str) -> float:
+        return best_time(path, 1) / best_time(path, 2)
+
+    track_speedup.unit = "x"  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="cloudorg-bench-") as tmp:
+        path = make_store(tmp)
+        print(f"{N_SCENES} scenes of {DOMAIN.shape[0]} x {DOMAIN.shape[1]} px, 256-px tiles, "
+              "stride 128, best of 3 runs per cluster")  # fmt: skip
+        for round_ in range(2):
+            one, two = best_time(path, 1), best_time(path, 2)
+            print(f"round {round_ + 1}: 1 worker {one:.2f} s, 2 workers {two:.2f} s, "
+                  f"speed-up {one / two:.2f}x", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
