@@ -22,7 +22,7 @@ from .metrics.commands import register as register_metrics
 from .models.commands import register as register_models
 from .tiles.commands import register as register_tiles
 
-__all__ = ["main"]
+__all__ = ["add_cluster_options", "build_parser", "main"]
 
 _EPILOG = "Run `cloudorg COMMAND --help` for the options of a command."
 
@@ -129,7 +129,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_cluster_options(p: argparse.ArgumentParser) -> None:
+def add_cluster_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--scheduler``, ``--workers`` and ``--synchronous`` to a subcommand.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_cluster_options(p)
+    >>> p.parse_args(["--workers", "2"]).workers
+    2
+    """
     g = p.add_argument_group("cluster")
     g.add_argument("--scheduler", metavar="ADDR", help="address of a running Dask scheduler "
                    "(default: a LocalCluster on this machine)")  # fmt: skip
@@ -209,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", required=True, help="campaign store (created when absent)")
     _add_domain_options(p)
     _add_ingest_options(p)
-    _add_cluster_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser(
@@ -228,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=6, help="number of scenes (default: 6)")
     p.add_argument("--seed", type=int, default=0)
     _add_ingest_options(p)
-    _add_cluster_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=_cmd_demo, domain="demo", resolution=1.0)
     register_tiles(sub)
     register_models(sub)

@@ -31,7 +31,14 @@ from dask.base import tokenize
 
 from .errors import ConfigError
 
-__all__ = ["SYNCHRONOUS", "ClientLike", "cluster_client", "dashboard_link", "map_ordered"]
+__all__ = [
+    "SYNCHRONOUS",
+    "ClientLike",
+    "active_client",
+    "cluster_client",
+    "dashboard_link",
+    "map_ordered",
+]
 
 SYNCHRONOUS = "synchronous"
 ClientLike = Any  # distributed.Client | str | None | Literal["synchronous"]
@@ -44,7 +51,14 @@ _WORKER_MALLOC = {
 halves the speed of the metric kernels, which allocate many small arrays per tile."""
 
 
-def _active_client():
+def active_client() -> Any:
+    """The Dask client active in this process, or None.
+
+    Examples
+    --------
+    >>> active_client() is None
+    True
+    """
     from distributed import get_client
 
     try:
@@ -100,7 +114,7 @@ def cluster_client(
     if client is not None:
         yield client
         return
-    active = _active_client()
+    active = active_client()
     if active is not None:
         yield active
         return

@@ -96,7 +96,7 @@ def register(subparsers: Any) -> None:
     >>> sorted(sub.choices)
     ['metrics']
     """
-    from ..cli import _add_cluster_options
+    from ..cli import add_cluster_options
     from ..tiles.commands import _add_tiling_options
 
     p = subparsers.add_parser(
@@ -136,5 +136,5 @@ def register(subparsers: Any) -> None:
                    "(needed to replace metrics computed with other parameters)")  # fmt: skip
     p.add_argument("--checkpoint-every", type=float, default=60.0, metavar="S", help="seconds "
                    "between writes of finished scenes to the store (default: 60)")  # fmt: skip
-    _add_cluster_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=_cmd_metrics)

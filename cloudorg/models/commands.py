@@ -107,7 +107,7 @@ def register(subparsers: Any) -> None:
     >>> sorted(sub.choices)
     ['embed', 'train']
     """
-    from ..cli import _add_cluster_options
+    from ..cli import add_cluster_options
 
     p = subparsers.add_parser(
         "train", help="train a Tile2Vec embedding model on a store's tiles",
@@ -125,7 +125,7 @@ def register(subparsers: Any) -> None:
                    "exists, and the model file for `cloudorg embed`")  # fmt: skip
     p.add_argument("--plot", metavar="PNG", help="save the training curves here")
     _add_device_options(p)
-    _add_cluster_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=_cmd_train)
 
     p = subparsers.add_parser(

@@ -50,7 +50,7 @@ import xarray as xr
 import zarr
 from tqdm.auto import tqdm
 
-from ..distributed import SYNCHRONOUS, ClientLike, _active_client, cluster_client, map_ordered
+from ..distributed import SYNCHRONOUS, ClientLike, active_client, cluster_client, map_ordered
 from ..errors import ConfigError, StoreError
 from ..store import CampaignStore, quiet_zarr
 from ..tiles.filters import usable
@@ -320,7 +320,7 @@ def embed(
         raise ConfigError(f"batch_size and block_size: expected positive integers, got "
                           f"{batch_size} and {block_size}")  # fmt: skip
     store = as_store(store)
-    local = client == SYNCHRONOUS or (client is None and _active_client() is None)
+    local = client == SYNCHRONOUS or (client is None and active_client() is None)
     model, data = _resolve_model(model)
     data = _data_config(data, tile_size, stride, edge, channels, filters)
     spec = TileSpec(data.tile_size, data.stride, data.edge)

@@ -234,7 +234,7 @@ def register(subparsers: Any) -> None:
     >>> sorted(sub.choices)
     ['labels', 'tiles', 'triplets']
     """
-    from ..cli import _add_cluster_options
+    from ..cli import add_cluster_options
 
     p = subparsers.add_parser(
         "tiles",
@@ -283,7 +283,7 @@ def register(subparsers: Any) -> None:
         "of their scene's date (default: the store's pattern, when it has one)",
     )
     p.add_argument("--overwrite", action="store_true", help="recompute every scene")
-    _add_cluster_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=_cmd_tiles)
 
     p = subparsers.add_parser(
@@ -314,7 +314,7 @@ def register(subparsers: Any) -> None:
         "--variable", default="rgb", help="8-bit image written to the PNGs (default: rgb)"
     )
     _add_tiling_options(p)
-    _add_cluster_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=_cmd_triplets)
 
     p = subparsers.add_parser(
