@@ -9,14 +9,19 @@ The usable tiles of a tile table are grouped into blocks (one per scene and stor
 2. reads the blocks as tasks of dask graphs on dask's threaded scheduler, ``max_in_flight``
    blocks at a time, one group of blocks ahead of the batches
    (:func:`~cloudorg.tiles.cutting.read_blocks`);
-3. cuts each block's tiles in one gather and puts them into a shuffle buffer of
-   ``buffer_size`` tiles, from which batches are drawn at random (seeded); a batch's tiles
-   are a random draw, ordered by block within the batch;
-4. normalises batches to float32 with the fixed per-channel scaling of
-   :mod:`cloudorg.tiles.normalise` (8-bit images / 255, reflectance % / 100, brightness
-   temperature (K − 273.15) / 50).
+3. holds each block's pixels in a shuffle buffer of ``buffer_size`` tiles, from which
+   batches are drawn at random (seeded); a batch's tiles are a random draw, ordered by
+   block within the batch;
+4. cuts each drawn tile out of its block and normalises it to float32 straight into the
+   batch, in one compiled pass without the GIL
+   (:meth:`~cloudorg.tiles.normalise.Channels.normalise_tiles`), with the fixed
+   per-channel scaling of :mod:`cloudorg.tiles.normalise` (8-bit images / 255,
+   reflectance % / 100, brightness temperature (K − 273.15) / 50). The batch arrays are
+   reused once the caller no longer holds them.
 
-Memory: about ``buffer_size + 2 * max_in_flight * tiles per block`` raw tiles.
+Memory: about ``buffer_size + 2 * max_in_flight * tiles per block`` raw tiles (a block is
+held whole while it has tiles left, at most twice the pixels of its usable tiles: sparser
+blocks are cut down to their tiles), plus two float32 batches.
 
 :class:`TileDataset` is a ``torch.utils.data.IterableDataset`` over such a stream that
 shards itself by ``get_worker_info()``; :func:`tile_loader` wraps it in a ``DataLoader``
@@ -37,7 +42,8 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,40 +71,87 @@ def _positive(value: Any, name: str) -> int:
 
 @dataclass
 class _Held:
-    """The tiles of one block waiting in the buffer, their table rows, and which are left."""
+    """One block waiting in the buffer: its pixels ``(C, H, W)``, the first pixel of each of
+    its tiles in them, their table rows, and which tiles are left."""
 
-    tiles: np.ndarray
+    window: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
     ids: np.ndarray
     left: np.ndarray
 
 
+def _refs(arrays: list[np.ndarray], i: int) -> int:
+    return sys.getrefcount(arrays[i])
+
+
+_UNSHARED = _refs([np.empty(0)], 0)
+"""References to an array held by a list and nobody else, as :func:`_refs` counts them."""
+
+
+class _BatchArrays:
+    """Output arrays of batches, reused once nothing outside holds them any more.
+
+    Writing a batch into memory that is already mapped avoids the page faults of a fresh
+    ``np.empty`` (batches are tens of MB: the allocator maps new pages for each), about a
+    third of the cost of normalising into it. An array is reused only when this object
+    holds the sole reference (numpy views and ``torch.from_numpy`` tensors hold one), so a
+    batch the caller keeps is never overwritten.
+    """
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self.arrays: list[np.ndarray] = []
+
+    def empty(self, shape: tuple[int, ...]) -> np.ndarray:
+        for i in range(len(self.arrays)):
+            if self.arrays[i].shape == shape and _refs(self.arrays, i) == _UNSHARED:
+                return self.arrays[i]
+        array = np.empty(shape, dtype=np.float32)
+        self.arrays = [array, *self.arrays[: self.keep - 1]]
+        return array
+
+
 class _ShuffleBuffer:
-    """Blocks of cut tiles waiting to be batched. A batch draws tiles without replacement
-    (or takes the oldest) and normalises them block by block into the batch."""
+    """Blocks of read pixels waiting to be batched. A batch draws tiles without replacement
+    (or takes the oldest) and normalises each tile from its block straight into the batch
+    (one pass over the pixels: no tile is copied before it is normalised)."""
 
     def __init__(self, channels: Channels, size: int, rng: np.random.Generator | None) -> None:
         self.channels, self.size, self.rng = channels, size, rng
         self.held: list[_Held] = []
         self.n = 0
 
-    def add(self, tiles: np.ndarray, ids: np.ndarray) -> None:
-        self.held.append(_Held(tiles, ids, np.ones(ids.size, dtype=bool)))
+    def add(self, window: np.ndarray, rows: np.ndarray, cols: np.ndarray, ids: np.ndarray) -> None:
+        """Hold a block's window and its tiles; a window of more than twice the pixels of
+        its tiles (few usable tiles) is cut down to its tiles, side by side."""
+        t = self.size
+        if window.shape[-2] * window.shape[-1] > 2 * ids.size * t * t:
+            window = np.concatenate(cut_tiles(window, rows, cols, t), axis=-1)
+            rows, cols = np.zeros_like(rows), np.arange(ids.size) * t
+        self.held.append(_Held(window, rows, cols, ids, np.ones(ids.size, dtype=bool)))
         self.n += ids.size
 
-    def take(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def take(
+        self, k: int, empty: Callable[[tuple[int, ...]], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``k`` tiles (fewer when fewer are left), normalised into ``empty(shape)``."""
         k = min(k, self.n)
         counts = np.array([h.left.sum() for h in self.held])
         starts = np.concatenate([[0], np.cumsum(counts)])
         pick = np.arange(k) if self.rng is None else np.sort(self.rng.choice(self.n, k, False))
         owner = np.searchsorted(starts, pick, side="right") - 1
-        images = np.empty((k, len(self.channels), self.size, self.size), dtype=np.float32)
+        t = self.size
+        images = empty((k, len(self.channels), t, t))
         ids = np.empty(k, dtype=np.int64)
         pos = 0
         for b in np.unique(owner).tolist():
             held = self.held[b]
             local = np.flatnonzero(held.left)[pick[owner == b] - starts[b]]
             end = pos + local.size
-            self.channels.normalise(held.tiles[local], out=images[pos:end])
+            self.channels.normalise_tiles(
+                held.window, held.rows[local], held.cols[local], images[pos:end]
+            )
             ids[pos:end] = held.ids[local]
             held.left[local] = False
             pos = end
@@ -129,10 +182,13 @@ class TileStream:
     buffer_size : int
         Tiles held for shuffling before a batch is drawn (memory: ``buffer_size`` raw tiles
         plus the blocks read ahead). Larger buffers mix more blocks into each batch but
-        stream slower (about 4 400, 3 900 and 3 200 tiles/s for 64, 128 and 256 on the
-        benchmark of ``docs/tiles.md``).
+        stream slower, their pixels being out of the CPU caches by the time they are
+        batched (on the benchmark of ``docs/tiles.md``, 64 and 128 tiles stream at about
+        45–60 % of the raw read rate, 256 at 40–47 %).
     max_in_flight : int
         Blocks read at once by dask's threaded scheduler, and read ahead of the batches.
+        More reads at once help where cores are free; on two shared cores 2 streams
+        faster than 4.
     drop_last : bool
         Drop a last batch smaller than ``batch_size``.
 
@@ -159,7 +215,7 @@ class TileStream:
         shuffle: bool = True,
         seed: int = 0,
         buffer_size: int = 128,
-        max_in_flight: int = 4,
+        max_in_flight: int = 2,
         drop_last: bool = False,
     ) -> None:
         self.reader = SceneReader(store)
@@ -215,15 +271,15 @@ class TileStream:
         plan = self.shard_plan(index, count, epoch)
         rng = np.random.default_rng([self.seed, epoch, index, count]) if self.shuffle else None
         buffer = _ShuffleBuffer(self.channels, plan.size, rng)
+        empty = _BatchArrays().empty
         hold = max(self.buffer_size, self.batch_size)
         blocks = read_blocks(self.reader, self.channels, plan, max_in_flight=self.max_in_flight)
         for window, block in blocks:
-            tiles = cut_tiles(window, block.rows, block.cols, plan.size)
-            buffer.add(tiles, self.tile[block.members])
+            buffer.add(window, block.rows, block.cols, self.tile[block.members])
             while buffer.n >= hold:
-                yield buffer.take(self.batch_size)
+                yield buffer.take(self.batch_size, empty)
         while buffer.n and not (self.drop_last and buffer.n < self.batch_size):
-            yield buffer.take(self.batch_size)
+            yield buffer.take(self.batch_size, empty)
 
 
 def iter_tile_batches(

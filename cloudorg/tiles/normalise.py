@@ -16,6 +16,11 @@ dimensionless (``1``)     unchanged
 
 Missing values of float variables (NaN) become 0 after scaling.
 
+:meth:`Channels.normalise` scales stacked raw tiles with numpy;
+:meth:`Channels.normalise_tiles` cuts tiles out of a raw window and scales them in one
+compiled pass (the tile loader's path: about three times faster than numpy's strided
+uint8 → float32 cast, and without the GIL). Both give the same float32 values.
+
 Examples
 --------
 >>> import numpy as np, xarray as xr
@@ -33,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba as nb
 import numpy as np
 import xarray as xr
 
@@ -60,6 +66,25 @@ def _scaling(name: str, var: xr.DataArray) -> tuple[float, float]:
             f"{sorted(UNIT_SCALING)}"
         )
     return UNIT_SCALING[units]
+
+
+@nb.njit(cache=True, nogil=True)
+def _normalise_tiles(window, rows, cols, scale, offset, out):  # pragma: no cover - numba
+    """``out[i] = window[:, rows[i]:, cols[i]:] * scale + offset`` over ``out``'s tile
+    shape, NaN -> 0: one pass per tile, row by row (contiguous rows vectorise; numpy's
+    uint8 -> float32 cast of a strided tile is about three times slower)."""
+    n, n_channels, height, width = out.shape
+    for i in range(n):
+        r, c = rows[i], cols[i]
+        for ch in range(n_channels):
+            s, o = scale[ch], offset[ch]
+            for y in range(height):
+                src = window[ch, r + y, c : c + width]
+                dst = out[i, ch, y]
+                for x in range(width):
+                    v = np.float32(src[x]) * s + o
+                    dst[x] = v if v == v else np.float32(0.0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -165,6 +190,70 @@ class Channels:
         if raw.dtype.kind == "f":
             np.nan_to_num(out, copy=False, nan=0.0)
         return out
+
+    def normalise_tiles(
+        self, window: np.ndarray, rows: np.ndarray, cols: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """Cut tiles out of a raw ``(C, H, W)`` window and normalise them into ``out``.
+
+        The same values as ``normalise(cut_tiles(window, rows, cols, t), out=out)`` in one
+        pass over the pixels (no raw tile is copied first), with the GIL released.
+
+        Parameters
+        ----------
+        window : numpy.ndarray, shape ``(C, H, W)``
+            Raw stacked pixels (dtype ``self.dtype``, as :meth:`stack` gives).
+        rows, cols : numpy.ndarray of int
+            First row and column of each tile in ``window``.
+        out : numpy.ndarray of float32, shape ``(n, C, t, t)``
+            Where the tiles go (C-contiguous rows).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ch = Channels(("rgb",), ("rgb_R",), np.array([1 / 255], np.float32),
+        ...               np.zeros(1, np.float32), np.dtype(np.uint8))
+        >>> window = np.array([[[0, 51, 255], [255, 102, 0]]], np.uint8)
+        >>> out = np.empty((1, 1, 2, 2), np.float32)
+        >>> ch.normalise_tiles(window, np.array([0]), np.array([1]), out).round(3)
+        array([[[[0.2, 1. ],
+                 [0.4, 0. ]]]], dtype=float32)
+        >>> np.array_equal(out, ch.normalise(window[None, :, :, 1:]))
+        True
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        c = len(self)
+        if (
+            window.dtype != self.dtype
+            or window.ndim != 3
+            or window.shape[0] != c
+            or out.dtype != np.float32
+            or out.ndim != 4
+            or out.shape[1] != c
+        ):
+            raise ConfigError(
+                f"normalise_tiles needs a ({c}, H, W) {self.dtype} window and an (n, {c}, t, t) "
+                f"float32 output, got {window.dtype} {window.shape} and {out.dtype} {out.shape}"
+            )
+        if not rows.shape == cols.shape == out.shape[:1]:
+            raise ConfigError(
+                f"normalise_tiles needs one row and column per output tile ({out.shape[0]}), "
+                f"got {rows.shape} and {cols.shape}"
+            )
+        inside = not rows.size or (
+            rows.min() >= 0
+            and cols.min() >= 0
+            and rows.max() + out.shape[2] <= window.shape[1]
+            and cols.max() + out.shape[3] <= window.shape[2]
+        )
+        if not inside:
+            raise ConfigError(
+                f"tiles of {out.shape[2]} x {out.shape[3]} px at rows {rows.min()}..{rows.max()}"
+                f" and columns {cols.min()}..{cols.max()} reach beyond the "
+                f"{window.shape[1]} x {window.shape[2]} px window"
+            )
+        return _normalise_tiles(window, rows, cols, self.scale, self.offset, out)
 
     def to_attrs(self) -> dict[str, Any]:
         """Attributes describing the channels and their normalisation."""

@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from cloudorg.domains import Domain
 from cloudorg.errors import ConfigError
 from cloudorg.tiles import (
     FLAGS,
@@ -20,7 +21,7 @@ from cloudorg.tiles import (
     triplet_tiles,
     usable,
 )
-from cloudorg.tiles.cutting import SceneReader
+from cloudorg.tiles.cutting import SceneReader, cut_tiles
 from cloudorg.tiles.normalise import Channels
 
 from .conftest import window
@@ -35,6 +36,23 @@ def ids_of(batches):
     return np.concatenate([b["tile"].numpy() for b in batches])
 
 
+def expected_rgb(store, table, tiles):
+    """Reference tiles: the loaded scenes indexed with numpy, times the scale 1 / 255."""
+    rgb = store.open_scenes()["rgb"].values
+    t = int(table.attrs["tile_size"])
+    return np.stack(
+        [
+            rgb[s, :, r : r + t, c : c + t] * np.float32(1 / 255)
+            for s, r, c in zip(
+                table["scene_index"].values[tiles],
+                table["row0"].values[tiles],
+                table["col0"].values[tiles],
+                strict=True,
+            )
+        ]
+    )
+
+
 def test_two_dataloader_workers_yield_every_usable_tile_once(store4, table4):
     loader = tile_loader(store4, table4, num_workers=2, batch_size=7, buffer_size=16)
     assert loader.pin_memory == torch.cuda.is_available()
@@ -43,16 +61,10 @@ def test_two_dataloader_workers_yield_every_usable_tile_once(store4, table4):
     assert sorted(ids.tolist()) == np.flatnonzero(usable(table4).values).tolist()
     first = batches[0]
     assert first["image"].dtype == torch.float32 and first["image"].shape[1:] == (3, 64, 64)
-    t = int(first["tile"][0])
-    ref = window(
-        store4,
-        "rgb",
-        int(table4["scene_index"][t]),
-        int(table4["row0"][t]),
-        int(table4["col0"][t]),
-        64,
-    )
-    np.testing.assert_allclose(first["image"][0].numpy(), ref / np.float32(255), rtol=1e-6)
+    for b in batches:  # every tile's pixels, through the workers' shared memory
+        np.testing.assert_array_equal(
+            b["image"].numpy(), expected_rgb(store4, table4, b["tile"].numpy())
+        )
 
 
 def test_worker_shards_and_process_shards_partition_the_tiles(store4, table4):
@@ -159,3 +171,55 @@ def test_triplet_batches_with_two_workers(store4, table4):
         np.testing.assert_allclose(
             b[role][0].numpy(), pixels[int(b["triplet"][0]), role_index] / np.float32(255)
         )
+
+
+def test_batches_kept_by_the_caller_keep_their_tiles(store4, table4):
+    kept = list(iter_tile_batches(store4, table4, batch_size=6, buffer_size=12, seed=1))
+    assert len(kept) > 3
+    for images, tiles in kept:  # none was overwritten by a later batch
+        np.testing.assert_array_equal(images, expected_rgb(store4, table4, tiles))
+    tensors = [(b["image"], b["tile"].numpy()) for b in TileDataset(store4, table4, batch_size=6)]
+    for images, tiles in tensors:
+        np.testing.assert_array_equal(images.numpy(), expected_rgb(store4, table4, tiles))
+    # batches the caller lets go of are written into the same memory again
+    addresses = {b.ctypes.data for b, _ in iter_tile_batches(store4, table4, batch_size=6)}
+    assert len(addresses) <= 3 < len(kept)
+
+
+def test_sparse_blocks_are_cut_down_and_stream_the_same_pixels(new_store):
+    domain = Domain.from_bounds("wide", -56.0, -54.0, 13.0, 15.0, resolution_km=1.0)
+    store = new_store(2, chunk_size=256, domain=domain)  # 222 x 218 px: one block a scene
+    table = build_tile_table(store, 64, stride=32, client="synchronous", progress=False)
+    # every 9th tile: three tiles spread over each block (one of the two blocks holds
+    # more than twice their pixels and is cut down to them)
+    subset = table.isel(tile=np.flatnonzero(usable(table).values)[::9])
+    batches = list(iter_tile_batches(store, subset, batch_size=5, buffer_size=0))
+    tiles = np.concatenate([t for _, t in batches])
+    assert sorted(tiles.tolist()) == list(range(subset.sizes["tile"]))
+    for images, rows in batches:
+        np.testing.assert_array_equal(images, expected_rgb(store, subset, rows))
+
+
+def test_normalise_tiles_matches_normalise_of_cut_tiles():
+    rng = np.random.default_rng(0)
+    window = rng.uniform(200, 320, (2, 90, 80)).astype(np.float32)
+    window[1, 3, 5] = np.nan
+    ch = Channels(
+        ("a", "b"),
+        ("a", "b"),
+        np.array([1 / 100, 1 / 50], np.float32),
+        np.array([0, -273.15 / 50], np.float32),
+        np.dtype(np.float32),
+    )
+    rows, cols = np.array([0, 2, 58]), np.array([0, 4, 48])
+    out = ch.normalise_tiles(window, rows, cols, np.empty((3, 2, 32, 32), np.float32))
+    np.testing.assert_array_equal(out, ch.normalise(cut_tiles(window, rows, cols, 32)))
+    assert out[1, 1, 1, 1] == 0  # NaN -> 0
+    for bad_rows, bad_out in (
+        (np.array([0, 0, 59]), np.empty((3, 2, 32, 32), np.float32)),  # beyond the window
+        (rows, np.empty((2, 2, 32, 32), np.float32)),  # one offset per tile
+        (rows, np.empty((3, 3, 32, 32), np.float32)),  # channels
+        (rows, np.empty((3, 2, 32, 32), np.float64)),  # dtype
+    ):
+        with pytest.raises(ConfigError):
+            ch.normalise_tiles(window, bad_rows, cols, bad_out)
