@@ -1,6 +1,6 @@
 """Supervised classification of tiles into cloud-organisation classes (report section 8).
 
-A :class:`Classifier` is a ResNet backbone (:func:`~cloudorg.models.resnet.resnet`) and a
+A :class:`Classifier` is a ResNet backbone (:func:`~cloudorg.models.resnets.resnet`) and a
 perceptron head; the report's default is ResNet-18 with a 100-30-10-5 perceptron and a
 softmax over the five classes (0 none, 1 sugar, 2 gravel, 3 fish, 4 flower). Unbalanced
 classes are handled with inverse-frequency class weights in the cross-entropy or with
@@ -31,9 +31,9 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ..errors import ConfigError
-from .config import BACKBONES, ConfigBase, TrainingConfig, _check
+from .config import BACKBONES, ConfigBase, DataConfig, TrainingConfig, _check
 from .data import Batch, BatchSource, ShuffledBatches, split_scenes
-from .resnet import resnet
+from .resnets import resnet
 from .tile2vec import random_dihedral
 from .training import StepFn, TrainResult, fit
 
@@ -45,15 +45,31 @@ __all__ = [
     "ClassifierRunConfig",
     "LabelledTiles",
     "build_classifier",
+    "class_probabilities",
     "class_weights",
     "classification_metrics",
     "classifier_step",
-    "predict",
+    "default_class_names",
     "train_classifier",
 ]
 
 CLASS_NAMES = ("none", "sugar", "gravel", "fish", "flower")
 """Names of the label codes 0-4 of :mod:`cloudorg.io.labels`."""
+
+
+def default_class_names(n_classes: int) -> tuple[str, ...]:
+    """Names of class codes ``0 .. n_classes - 1``: :data:`CLASS_NAMES` when there are
+    enough, else the codes as strings.
+
+    Examples
+    --------
+    >>> default_class_names(3), default_class_names(6)[-1]
+    (('none', 'sugar', 'gravel'), '5')
+    """
+    if n_classes <= len(CLASS_NAMES):
+        return CLASS_NAMES[:n_classes]
+    return tuple(str(i) for i in range(n_classes))
+
 
 WEIGHTINGS = ("inverse", "balanced", "none")
 
@@ -116,6 +132,10 @@ class ClassifierRunConfig(ConfigBase):
     augment : bool
         Random flips and rotations of the training tiles.
     training : TrainingConfig
+    data : DataConfig
+        The tiles of a campaign store the classifier is trained on and applied to (used by
+        ``cloudorg classify`` and as the defaults of
+        :func:`cloudorg.models.inference.classify_store`; in-memory training ignores it).
 
     Examples
     --------
@@ -129,6 +149,7 @@ class ClassifierRunConfig(ConfigBase):
     weighting: str = "inverse"
     augment: bool = True
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    data: DataConfig = field(default_factory=DataConfig)
 
     def __post_init__(self) -> None:
         _check(self.weighting in WEIGHTINGS, "weighting", f"one of {WEIGHTINGS}", self.weighting)
@@ -344,7 +365,7 @@ def _augment(batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @torch.no_grad()
-def predict(
+def class_probabilities(
     model: nn.Module, images: Any, *, batch_size: int = 256, device: str | torch.device = "cpu"
 ) -> np.ndarray:
     """Softmax probabilities ``(N, n_classes)`` of tiles ``(N, C, H, W)``, in eval mode.
@@ -352,7 +373,7 @@ def predict(
     Examples
     --------
     >>> model = build_classifier(ClassifierConfig(in_channels=1, width=4))
-    >>> p = predict(model, torch.rand(3, 1, 32, 32))
+    >>> p = class_probabilities(model, torch.rand(3, 1, 32, 32))
     >>> p.shape, bool(np.allclose(p.sum(1), 1, atol=1e-5))
     ((3, 5), True)
     """
@@ -401,9 +422,9 @@ def classification_metrics(
     if t.shape != p.shape:
         raise ConfigError(f"y_pred: expected {t.shape[0]} predictions, got {p.shape[0]}")
     n = int(max(t.max(initial=-1), p.max(initial=-1)) + 1)
-    if class_names is None:
-        class_names = CLASS_NAMES if n <= len(CLASS_NAMES) else [str(i) for i in range(n)]
-    k = len(class_names)
+    names = list(default_class_names(max(n, len(CLASS_NAMES))) if class_names is None
+                 else class_names)  # fmt: skip
+    k = len(names)
     if n > k:
         raise ConfigError(f"class_names: {k} names for class codes up to {n - 1}")
     cm = np.zeros((k, k), dtype=np.int64)
@@ -412,7 +433,6 @@ def classification_metrics(
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = tp / cm.sum(0)
         recall = tp / cm.sum(1)
-    names = list(class_names)
     return xr.Dataset(
         {
             "confusion": (("true", "predicted"), cm, {"long_name": "confusion matrix (counts)"}),
@@ -468,7 +488,7 @@ def train_classifier(
     TrainResult
         ``history`` has ``loss``, ``accuracy``, ``lr`` (and ``val_*``); its attrs hold the
         config. For per-class precision and recall call :func:`classification_metrics`
-        on the argmax of :func:`predict`.
+        on the argmax of :func:`class_probabilities`.
 
     Raises
     ------

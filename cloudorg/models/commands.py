@@ -1,4 +1,4 @@
-"""The ``cloudorg train`` and ``cloudorg embed`` commands.
+"""The ``cloudorg train``, ``cloudorg embed`` and ``cloudorg classify`` commands.
 
 :func:`register` adds them to the ``cloudorg`` command's subparsers; each sets ``func``,
 which returns the exit status and raises :class:`~cloudorg.errors.CloudorgError` for bad
@@ -10,8 +10,8 @@ Examples
 >>> sub = argparse.ArgumentParser(prog="cloudorg").add_subparsers(dest="command")
 >>> register(sub)
 >>> args = sub.choices["embed"].parse_args(["c.zarr", "--model", "run.pt", "--size", "128"])
->>> args.size, args.batch_size, args.device
-(128, 64, 'auto')
+>>> args.size, args.batch_size, args.device, args.name
+(128, 64, 'auto', None)
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ..cli_options import add_cluster_options, client_of, show_progress
+
 __all__ = ["register"]
-
-
-def _quiet(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "quiet", False))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -37,12 +37,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     config = Tile2VecConfig.from_json(args.config) if args.config else Tile2VecConfig()
     if resolve_device(args.device).type == "cpu":
         set_torch_threads(args.threads)
-    client = "synchronous" if args.synchronous else args.scheduler
-    train, val = triplets_from_store(args.store, config, client=client, progress=not _quiet(args))
+    client = client_of(args)
+    train, val = triplets_from_store(
+        args.store, config, client=client, progress=show_progress(args)
+    )
     print(f"{len(train)} training triplets, {len(val) if val else 0} validation triplets of "
           f"{config.data.tile_size} px tiles ({', '.join(config.data.channels)})")  # fmt: skip
     result = train_tile2vec(train, config, val=val, checkpoint=args.checkpoint,
-                            device=args.device, progress=not _quiet(args))  # fmt: skip
+                            device=args.device, progress=show_progress(args))  # fmt: skip
     h = result.history
     last = {v: float(h[v][-1]) for v in ("loss", "d_neighbour", "d_distant")}
     print(f"step {int(h.step[-1])}: loss {last['loss']:.4g}, mean distance anchor-neighbour "
@@ -72,11 +74,110 @@ def _cmd_embed(args: argparse.Namespace) -> int:
             args.store, args.model, tile_size=args.size, stride=args.stride, edge=args.edge,
             channels=args.channels, filters=args.filters, batch_size=args.batch_size,
             block_size=args.block_size, client=client, device=args.device, threads=args.threads,
-            overwrite=args.overwrite, progress=not _quiet(args),
+            name=args.name, overwrite=args.overwrite, progress=show_progress(args),
         )  # fmt: skip
     n_ok = int(emb.notnull().all("embedding").sum())
     print(f"embeddings of {emb.attrs['tile_table']}: {n_ok} of {emb.sizes['tile']} tiles in "
-          f"{emb.sizes['embedding']} dimensions, model {emb.attrs['model_id']}")  # fmt: skip
+          f"{emb.sizes['embedding']} dimensions, {emb.attrs['model_kind']} model "
+          f"{emb.attrs['model_id']}")  # fmt: skip
+    return 0
+
+
+def _print_metrics(metrics: Any) -> None:
+    """Per-class precision and recall, then the confusion matrix (rows: true classes), of
+    the classes with true or predicted tiles."""
+    cm = metrics.confusion.values
+    seen = np.flatnonzero(cm.sum(0) + cm.sum(1))
+    names = [str(metrics["class"].values[i]) for i in seen]
+    width = max(8, *(len(n) for n in names))
+    print(f"{'class':<{width}} {'tiles':>6} {'precision':>9} {'recall':>7}")
+    for i, name in zip(seen, names, strict=True):
+        precision, recall = float(metrics.precision[i]), float(metrics.recall[i])
+        print(f"{name:<{width}} {int(metrics.support[i]):>6} {precision:>9.3f} {recall:>7.3f}")
+    print(f"accuracy {float(metrics.accuracy):.3f}")
+    print("confusion matrix (rows: true class, columns: predicted class)")
+    print(" " * width + "".join(f" {n:>{width}}" for n in names))
+    for i, name in zip(seen, names, strict=True):
+        print(f"{name:<{width}}" + "".join(f" {int(cm[i, j]):>{width}}" for j in seen))
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    import json
+
+    from ..distributed import SYNCHRONOUS, cluster_client, dashboard_link
+    from ..errors import ConfigError
+    from .classifier import (
+        ClassifierRunConfig,
+        class_probabilities,
+        classification_metrics,
+        default_class_names,
+        train_classifier,
+    )
+    from .classify import labelled_tiles_from_store, metrics_summary, plot_classification
+    from .device import resolve_device, set_torch_threads
+    from .history import plot_history
+    from .inference import classify_store
+
+    config = ClassifierRunConfig.from_json(args.config) if args.config else ClassifierRunConfig()
+    data = config.data.with_tiles(args.size, args.stride, args.edge, args.channels, args.filters)
+    config = config.replace(data=data)
+    if config.training.val_fraction <= 0:
+        raise ConfigError("training.val_fraction: expected a fraction of the scenes above 0, "
+                          "held out to measure precision and recall")  # fmt: skip
+    if resolve_device(args.device).type == "cpu":
+        set_torch_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    quiet = not show_progress(args)
+    with cluster_client(SYNCHRONOUS if args.synchronous else args.scheduler,
+                        n_workers=args.workers, dashboard_address=":0") as client:  # fmt: skip
+        link = dashboard_link(client)
+        if link:
+            print(f"Dask dashboard: {link}", flush=True)
+        tiles, _ = labelled_tiles_from_store(
+            args.store, data, min_label_fraction=args.min_label_fraction, client=client,
+            progress=not quiet,
+        )  # fmt: skip
+        if tiles.images.shape[1] != config.model.in_channels:
+            raise ConfigError(
+                f"channels: {list(data.channels)} give {tiles.images.shape[1]} channels; the "
+                f"config's model.in_channels is {config.model.in_channels}"
+            )
+        train, val = tiles.split_by_scene(config.training.val_fraction, seed=config.training.seed)
+        names = default_class_names(config.model.n_classes)
+        counts = np.bincount(tiles.labels.numpy(), minlength=len(names))
+        print(f"{len(tiles)} labelled {data.tile_size} px tiles ("
+              + ", ".join(f"{n} {c}" for n, c in zip(names, counts, strict=False) if c)
+              + f"): {len(train)} for training, {len(val)} from {len(set(val.scene_ids))} "
+              "held-out scenes for validation")  # fmt: skip
+        ckpt = out / "classifier.pt"
+        result = train_classifier(train, config, val=val, checkpoint=ckpt, device=args.device,
+                                  progress=not quiet)  # fmt: skip
+        device = next(result.model.parameters()).device
+        p = class_probabilities(result.model, val.images, device=device)
+        metrics = classification_metrics(val.labels, p.argmax(1), class_names=names)
+        _print_metrics(metrics)
+        summary = {
+            **metrics_summary(metrics), "n_train": len(train), "n_val": len(val),
+            "val_scenes": sorted(set(val.scene_ids)), "config": config.to_dict(),
+        }  # fmt: skip
+        (out / "metrics.json").write_text(json.dumps(summary, indent=2))
+        plot_classification(metrics).savefig(out / "confusion.png", dpi=120)
+        plot_history(result.history).savefig(out / "history.png", dpi=120)
+        print(f"checkpoint {ckpt.resolve()}; metrics.json, confusion.png and history.png in "
+              f"{out.resolve()}")  # fmt: skip
+        if args.predict:
+            probs = classify_store(
+                args.store, result.model, tile_size=data.tile_size, stride=data.stride,
+                edge=data.edge, channels=data.channels, filters=data.filters,
+                client=client, device=args.device, threads=args.threads,
+                overwrite=args.overwrite, progress=not quiet,
+            )  # fmt: skip
+            best = probs.fillna(-1).argmax("class").values[probs.notnull().all("class").values]
+            shares = np.bincount(best, minlength=len(names))
+            most = ", ".join(f"{n} {c}" for n, c in zip(names, shares, strict=False) if c)
+            print(f"class probabilities of {best.size} of {probs.sizes['tile']} tiles written "
+                  f"to the store; most probable class: {most}")  # fmt: skip
     return 0
 
 
@@ -92,7 +193,7 @@ def _add_device_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``train`` and ``embed`` commands to the ``cloudorg`` command.
+    """Add the ``train``, ``embed`` and ``classify`` commands to the ``cloudorg`` command.
 
     Parameters
     ----------
@@ -105,9 +206,8 @@ def register(subparsers: Any) -> None:
     >>> sub = argparse.ArgumentParser().add_subparsers()
     >>> register(sub)
     >>> sorted(sub.choices)
-    ['embed', 'train']
+    ['classify', 'embed', 'train']
     """
-    from ..cli import add_cluster_options
 
     p = subparsers.add_parser(
         "train", help="train a Tile2Vec embedding model on a store's tiles",
@@ -130,13 +230,15 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "embed", help="embed every tile of a store with a trained model",
-        description="Stream the usable tiles of a store's tile table through an embedder "
-        "and write their embeddings into the store as embeddings/<tiling>. A rerun with the "
+        description="Stream the usable tiles of a store's tile table through an embedding "
+        "model and write their embeddings into the store as embeddings/<tiling> (or "
+        "embeddings/NAME/<tiling> with --name). A rerun with the "
         "same model continues where an interrupted run stopped.",
     )  # fmt: skip
     p.add_argument("store", help="campaign store")
     p.add_argument("--model", required=True, metavar="PT",
-                   help="checkpoint of `cloudorg train`")  # fmt: skip
+                   help="checkpoint of `cloudorg train` (Tile2Vec), of an autoencoder or of "
+                   "DeepCluster (DeepClusterResult.save)")  # fmt: skip
     g = p.add_argument_group("tiles (default: those the model was trained on)")
     g.add_argument("--size", type=int, metavar="PX", help="tile edge in pixels")
     g.add_argument("--stride", type=int, metavar="PX", help="stride (with --size)")
@@ -148,6 +250,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--block-size", type=int, default=4096,
                    help="tiles per block, the unit of resuming and of Dask tasks "
                    "(default: 4096)")  # fmt: skip
+    p.add_argument("--name", metavar="NAME",
+                   help="write to embeddings/NAME/<tiling>, beside other models' embeddings "
+                   "(default: embeddings/<tiling>)")  # fmt: skip
     p.add_argument("--overwrite", action="store_true",
                    help="replace embeddings of another model")  # fmt: skip
     _add_device_options(p)
@@ -157,3 +262,40 @@ def register(subparsers: Any) -> None:
     g.add_argument("--workers", type=int, metavar="N", help="a LocalCluster of N workers")
     g.add_argument("--synchronous", action="store_true", help="this process (the default)")
     p.set_defaults(func=_cmd_embed)
+
+    p = subparsers.add_parser(
+        "classify", help="train the supervised classifier on a store's labelled tiles",
+        description="Train a ResNet + perceptron classifier (report section 8) on the "
+        "labelled usable tiles of a store's tile table (labels from the synthetic pattern or "
+        "Zooniverse boxes), holding out whole scenes for validation; print per-class "
+        "precision and recall and the confusion matrix on the held-out scenes, and save the "
+        "checkpoint (classifier.pt), metrics.json, confusion.png and history.png in --out. "
+        "Rerunning with the same --out continues an interrupted training run.",
+    )  # fmt: skip
+    p.add_argument("store", help="campaign store (its tile table is built when missing)")
+    p.add_argument("--out", required=True, metavar="DIR", help="directory of the results")
+    p.add_argument("--config", metavar="JSON",
+                   help='run configuration: a JSON file or text, {"model": {...}, "weighting": '
+                   '"inverse|balanced|none", "augment": true, "training": {...}, "data": '
+                   '{...}} (default: the report\'s ResNet-18 + 100-30-10-5)')  # fmt: skip
+    g = p.add_argument_group("tiles (default: the config's data section)")
+    g.add_argument("--size", type=int, metavar="PX", help="tile edge in pixels")
+    g.add_argument("--stride", type=int, metavar="PX", help="stride (with --size)")
+    g.add_argument("--edge", choices=("drop", "pad", "shift"), help="edge policy")
+    g.add_argument("--channels", nargs="+", metavar="VAR", help="scene variables as channels")
+    g.add_argument("--filters", nargs="*", metavar="FLAG",
+                   help="flags that exclude tiles (none given: use every tile)")  # fmt: skip
+    g.add_argument("--min-label-fraction", type=float, default=0.5, metavar="F",
+                   help="keep a tile of a class only when the class covers at least this "
+                   "fraction of it (default: 0.5)")  # fmt: skip
+    p.add_argument("--predict", action="store_true",
+                   help="then write the class probabilities of every tile into the store "
+                   "(class_probabilities/<tiling>)")  # fmt: skip
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --predict: replace the class probabilities of another model",
+    )
+    _add_device_options(p)
+    add_cluster_options(p)
+    p.set_defaults(func=_cmd_classify)

@@ -20,6 +20,7 @@ import json
 import os
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -380,6 +381,32 @@ class DataConfig(ConfigBase):
         _check(len(self.channels) >= 1, "data.channels", "at least one variable", self.channels)
         _check(self.n_triplets is None or self.n_triplets >= 1, "data.n_triplets",
                "a positive integer or null", self.n_triplets)  # fmt: skip
+
+    def with_tiles(
+        self,
+        tile_size: int | None = None,
+        stride: int | None = None,
+        edge: str | None = None,
+        channels: Sequence[str] | None = None,
+        filters: Sequence[str] | None = None,
+    ) -> DataConfig:
+        """A copy with the tiling, channels and filters given (``None``: unchanged; a new
+        ``tile_size`` comes with ``stride``; empty ``channels`` are unchanged, empty
+        ``filters`` exclude nothing).
+
+        Examples
+        --------
+        >>> DataConfig(tile_size=128, stride=64).with_tiles(64, channels=["bt"])
+        DataConfig(tile_size=64, stride=None, edge='drop', channels=('bt',), ...)
+        """
+        changes: dict[str, Any] = {"tile_size": tile_size, "stride": stride} if tile_size else {}
+        if edge is not None:
+            changes["edge"] = edge
+        if channels:
+            changes["channels"] = tuple(channels)
+        if filters is not None:
+            changes["filters"] = tuple(filters)
+        return self.replace(**changes)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ Examples
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,10 +38,11 @@ from sklearn.metrics import normalized_mutual_info_score
 from torch import nn
 
 from ..errors import ConfigError
+from .checkpoint import Checkpoint, save_checkpoint
 from .classifier import BalancedBatches, LabelledTiles, classifier_step
-from .config import BACKBONES, ConfigBase, TrainingConfig, _check
+from .config import BACKBONES, ConfigBase, DataConfig, TrainingConfig, _check
 from .device import resolve_device
-from .resnet import ResNet, resnet
+from .resnets import ResNet, resnet
 from .tile2vec import random_dihedral
 from .training import fit
 
@@ -117,6 +120,8 @@ class DeepClusterResult:
         ``(epoch,)`` mean training loss of each epoch.
     centroids : numpy.ndarray
         Centroids of the last clustering (in the whitened, normalised space).
+    config : DeepClusterConfig
+        The run's configuration.
     """
 
     backbone: ResNet
@@ -125,6 +130,32 @@ class DeepClusterResult:
     nmi: xr.DataArray
     loss: xr.DataArray
     centroids: np.ndarray
+    config: DeepClusterConfig
+
+    def save(self, path: str | os.PathLike[str], *, data: DataConfig | None = None) -> Path:
+        """Write the backbone to a checkpoint (:func:`~.checkpoint.save_checkpoint`).
+
+        Its configuration is ``{"deepcluster": {...}, "data": {...}}`` (``data``: the tiles
+        the model is meant for, the defaults of :func:`cloudorg.models.embed`), its
+        history the per-epoch ``loss`` and ``nmi``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from cloudorg.models.checkpoint import load_checkpoint
+        >>> cfg = DeepClusterConfig(in_channels=1, width=4, n_clusters=2, pca_dim=2, epochs=1,
+        ...     training=TrainingConfig(steps=1, batch_size=4, mixed_precision=False))
+        >>> result = train_deepcluster(torch.rand(8, 1, 32, 32), cfg, progress=False)
+        >>> path = result.save(tempfile.mkdtemp() + "/dc.pt", data=DataConfig(tile_size=64))
+        >>> sorted(load_checkpoint(path).config), load_checkpoint(path).step
+        (['data', 'deepcluster'], 1)
+        """
+        config = {"deepcluster": self.config.to_dict(), "data": (data or DataConfig()).to_dict()}
+        history = {"epoch": self.loss["epoch"].values.tolist(), "loss": self.loss.values.tolist(),
+                   "nmi": self.nmi.values.tolist()}  # fmt: skip
+        state = {k: v.detach().cpu() for k, v in self.backbone.state_dict().items()}
+        return save_checkpoint(path, Checkpoint(config, state, step=self.config.epochs,
+                                                history=history))  # fmt: skip
 
 
 def reseed_empty_clusters(
@@ -305,4 +336,5 @@ def train_deepcluster(
             attrs={"long_name": "mean cross-entropy"},
         ),
         centroids=centroids,
+        config=config,
     )

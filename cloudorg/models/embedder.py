@@ -24,7 +24,7 @@ from torch import nn
 
 from .checkpoint import load_checkpoint, model_id
 from .config import ModelConfig
-from .resnet import resnet
+from .resnets import resnet
 
 __all__ = ["Embedder", "build_embedder", "embedder_from_state", "load_embedder"]
 

@@ -54,7 +54,7 @@ def find_layer(model: nn.Module, layer: str | nn.Module | None = None) -> nn.Mod
 
     Examples
     --------
-    >>> from cloudorg.models.resnet import resnet
+    >>> from cloudorg.models.resnets import resnet
     >>> type(find_layer(resnet("resnet18", width=4), "stages.3")).__name__
     'Sequential'
     >>> find_layer(resnet("resnet18", width=4), "stage9")
@@ -79,7 +79,7 @@ def default_layer(model: nn.Module) -> nn.Module:
 
     Examples
     --------
-    >>> from cloudorg.models.resnet import resnet
+    >>> from cloudorg.models.resnets import resnet
     >>> net = resnet("resnet18", width=4)
     >>> default_layer(net) is net.stages[-1]
     True
@@ -258,7 +258,7 @@ def feature_maps(
 
     Examples
     --------
-    >>> from cloudorg.models.resnet import resnet
+    >>> from cloudorg.models.resnets import resnet
     >>> fm = feature_maps(resnet("resnet18", in_channels=1, width=4), torch.rand(1, 1, 64, 64))
     >>> fm.shape
     (1, 32, 2, 2)

@@ -1,16 +1,25 @@
-"""Streaming inference: the embedding of every tile of a store, written into the store.
+"""Streaming inference: the embedding (or class probabilities) of every tile of a store,
+written into the store.
 
 :func:`embed` streams the usable tiles of a tile table from the store (the tiles loader,
-:class:`cloudorg.tiles.loader.TileStream`, in table order) through an embedder in batches,
-on the best device, and writes them to the zarr group ``embeddings/<tiling>``
-(``xr.open_zarr(store, group="embeddings/256px")``):
+:class:`cloudorg.tiles.loader.TileStream`, in table order) through a model in batches, on
+the best device, and writes one vector per tile to the zarr group ``embeddings/<tiling>``
+(``xr.open_zarr(store, group="embeddings/256px")``), or ``embeddings/<name>/<tiling>``
+when a ``name`` is given, so that the embeddings of several models of one tiling live side
+by side. The model is any :class:`~cloudorg.models.tile_models.TileModel` kind: a Tile2Vec
+embedder, an autoencoder (its latent code), a DeepCluster result (its backbone's
+features), or a checkpoint of one of them:
 
 - ``embeddings`` ``(tile, embedding)`` float32, row ``i`` the embedding of row ``i`` of the
   tile table (NaN for tiles the filters exclude), with the table's ``scene_id``,
   ``scene_index``, ``row0`` and ``col0`` as coordinates;
-- attributes: ``model_id`` (hash of config and weights), ``model_config`` (JSON), the tile
-  table, channels and their normalisation, ``filters``, ``block_size``,
-  ``completed_blocks`` and ``complete``.
+- attributes: ``model_kind`` (``tile2vec``, ``autoencoder`` or ``deepcluster``),
+  ``model_id`` (hash of config and weights), ``model_config`` (JSON), the tile table,
+  channels and their normalisation, ``filters``, ``block_size``, ``completed_blocks`` and
+  ``complete``.
+
+:func:`classify_store` does the same with a classifier and writes the softmax class
+probabilities, ``probability`` ``(tile, class)``, to ``class_probabilities/<tiling>``.
 
 Tiles go in blocks of ``block_size`` table rows (the zarr chunks); each block is recorded
 in ``completed_blocks`` once written, so a rerun with the same model continues where an
@@ -31,14 +40,15 @@ Where it runs:
 
 Examples
 --------
->>> embeddings_group(TileSpec(128))
-'embeddings/128px'
+>>> embeddings_group(TileSpec(128)), embeddings_group(TileSpec(128), "autoencoder")
+('embeddings/128px', 'embeddings/autoencoder/128px')
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -58,46 +68,107 @@ from ..tiles.grid import TileSpec, as_store
 from ..tiles.loader import TileStream
 from ..tiles.normalise import Channels
 from ..tiles.table import tile_table_group
-from .checkpoint import load_checkpoint
+from .classifier import default_class_names
 from .config import DataConfig
 from .data import prefetch
 from .device import autocast, place_model, resolve_device, set_torch_threads, to_device
-from .embedder import Embedder, embedder_from_state
 from .sources import open_or_build_table
+from .tile_models import ModelLike, TileModel, resolve_tile_model, tile_model_from_state
 
-__all__ = ["EMBEDDINGS_GROUP", "embed", "embeddings_group", "open_embeddings"]
+__all__ = [
+    "CLASS_PROBABILITIES_GROUP",
+    "EMBEDDINGS_GROUP",
+    "class_probabilities_group",
+    "classify_store",
+    "embed",
+    "embeddings_group",
+    "open_class_probabilities",
+    "open_embeddings",
+]
 
 EMBEDDINGS_GROUP = "embeddings"
-VARIABLE = "embeddings"
+CLASS_PROBABILITIES_GROUP = "class_probabilities"
 _TABLE_COORDS = ("scene_id", "scene_index", "row0", "col0")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_SHOWN = {"tile2vec": "Tile2Vec", "autoencoder": "autoencoder", "deepcluster": "DeepCluster",
+          "classifier": "classifier"}  # fmt: skip
+_LONG_NAMES = {
+    "tile2vec": "Tile2Vec embedding of the tile",
+    "autoencoder": "autoencoder latent code of the tile",
+    "deepcluster": "DeepCluster backbone features of the tile",
+    "classifier": "class probability of the tile",
+}
 
 
-def embeddings_group(spec: TileSpec) -> str:
-    """The store group of the embeddings of a tiling: ``embeddings/<tiling>``.
+def _group(prefix: str, spec: TileSpec, name: str | None) -> str:
+    if name is None:
+        return f"{prefix}/{spec.name}"
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigError(
+            "name: expected letters, digits, '_' or '-', starting with a letter (e.g. "
+            f"'autoencoder'), got {name!r}"
+        )
+    return f"{prefix}/{name}/{spec.name}"
+
+
+def embeddings_group(spec: TileSpec, name: str | None = None) -> str:
+    """The store group of the embeddings of a tiling: ``embeddings/<tiling>``, or
+    ``embeddings/<name>/<tiling>`` for named embeddings.
+
+    Raises
+    ------
+    cloudorg.errors.ConfigError
+        For a name that is not letters, digits, ``_`` or ``-`` starting with a letter.
 
     Examples
     --------
     >>> embeddings_group(TileSpec(256, stride=128))
     'embeddings/256px_stride128'
+    >>> embeddings_group(TileSpec(256), "deepcluster")
+    'embeddings/deepcluster/256px'
     """
-    return f"{EMBEDDINGS_GROUP}/{spec.name}"
+    return _group(EMBEDDINGS_GROUP, spec, name)
+
+
+def class_probabilities_group(spec: TileSpec, name: str | None = None) -> str:
+    """The store group of the class probabilities of a tiling:
+    ``class_probabilities/<tiling>`` (or ``class_probabilities/<name>/<tiling>``).
+
+    Examples
+    --------
+    >>> class_probabilities_group(TileSpec(256))
+    'class_probabilities/256px'
+    """
+    return _group(CLASS_PROBABILITIES_GROUP, spec, name)
+
+
+@dataclass(frozen=True)
+class _Output:
+    """What a run writes: the group, its variable and the variable's second dim."""
+
+    group: str
+    variable: str
+    dim: str
+    noun: str
+    labels: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
 class _Weights:
     """A model as shipped to Dask workers (scattered once, built once per worker)."""
 
+    kind: str
     model_id: str
     config: dict[str, Any]
     state: dict[str, torch.Tensor]
 
     @classmethod
-    def of(cls, model: Embedder) -> _Weights:
-        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        return cls(model.model_id, model.config.to_dict(), state)
+    def of(cls, model: TileModel) -> _Weights:
+        state = {k: v.detach().cpu() for k, v in model.net.state_dict().items()}
+        return cls(model.kind, model.model_id, model.config.to_dict(), state)
 
-    def build(self) -> Embedder:
-        return embedder_from_state(self.config, self.state)
+    def build(self) -> TileModel:
+        return tile_model_from_state(self.kind, self.config, self.state)
 
 
 @dataclass(frozen=True)
@@ -111,7 +182,7 @@ class _Job:
     device: str
     mixed_precision: bool
     threads: int | None
-    embedding_dim: int
+    width: int
 
     def batches(
         self, items: Iterable[tuple[int, xr.Dataset]], pin: bool
@@ -130,9 +201,9 @@ class _Job:
             yield block, n, None, None
 
     def run(
-        self, model: Embedder, items: Iterable[tuple[int, xr.Dataset]]
+        self, model: TileModel, items: Iterable[tuple[int, xr.Dataset]]
     ) -> Iterator[tuple[int, np.ndarray]]:
-        """``(block, embeddings (rows, dim))`` of each block, NaN for unusable tiles."""
+        """``(block, vectors (rows, width))`` of each block, NaN for unusable tiles."""
         dev = resolve_device(self.device)
         if dev.type == "cpu":
             set_torch_threads(self.threads)
@@ -142,7 +213,7 @@ class _Job:
         try:
             for block, n, images, ids in batches:
                 if out is None:
-                    out = np.full((n, self.embedding_dim), np.nan, dtype=np.float32)
+                    out = np.full((n, self.width), np.nan, dtype=np.float32)
                 if images is None:
                     yield block, out
                     out = None
@@ -154,14 +225,14 @@ class _Job:
             batches.close()
 
 
-_WORKER_MODEL: dict[str, Embedder] = {}
+_WORKER_MODEL: dict[str, TileModel] = {}
 _WORKER_LOCK = threading.Lock()
 
 
-def _embed_block(
+def _run_block(
     item: tuple[int, xr.Dataset], job: _Job, weights: _Weights
 ) -> tuple[int, np.ndarray]:
-    """A Dask task: the embeddings of one block, with this worker's copy of the model."""
+    """A Dask task: the vectors of one block, with this worker's copy of the model."""
     with _WORKER_LOCK:  # one model per worker process, built by its first task
         model = _WORKER_MODEL.get(weights.model_id)
         if model is None:
@@ -170,52 +241,26 @@ def _embed_block(
     return next(job.run(model, [item]))
 
 
-def _resolve_model(
-    model: Embedder | str | os.PathLike[str],
-) -> tuple[Embedder, DataConfig]:
-    if isinstance(model, Embedder):
-        return model, DataConfig()
-    state = load_checkpoint(model)
-    net = embedder_from_state(state.config.get("model", {}), state.model)
-    return net, DataConfig.from_dict(state.config.get("data", {}))
-
-
-def _data_config(
-    data: DataConfig,
-    tile_size: int | None,
-    stride: int | None,
-    edge: str | None,
-    channels: Sequence[str] | None,
-    filters: Sequence[str] | None,
-) -> DataConfig:
-    """``data`` (a checkpoint's) with the arguments given to :func:`embed` instead."""
-    changes: dict[str, Any] = {"tile_size": tile_size, "stride": stride} if tile_size else {}
-    if edge is not None:
-        changes["edge"] = edge
-    if channels:
-        changes["channels"] = tuple(channels)
-    if filters is not None:
-        changes["filters"] = tuple(filters)
-    return data.replace(**changes)
-
-
-def _template(table: xr.Dataset, model: Embedder, block_size: int, attrs: dict) -> xr.Dataset:
+def _template(
+    table: xr.Dataset, width: int, block_size: int, attrs: dict, output: _Output, long_name: str
+) -> xr.Dataset:
     import dask.array as da
 
-    n, dim = table.sizes["tile"], model.config.embedding_dim
-    data = da.full((n, dim), np.nan, dtype=np.float32, chunks=(block_size, dim))
+    n = table.sizes["tile"]
+    data = da.full((n, width), np.nan, dtype=np.float32, chunks=(block_size, width))
     coords = {c: ("tile", table[c].values) for c in _TABLE_COORDS}
     coords["tile"] = ("tile", np.arange(n, dtype=np.int64))
-    var = xr.Variable(("tile", "embedding"), data, {
-        "long_name": "Tile2Vec embedding of the tile", "units": "1",
-    })  # fmt: skip
-    return xr.Dataset({VARIABLE: var}, coords=coords, attrs=attrs)
+    if output.labels is not None:
+        coords[output.dim] = (output.dim, np.asarray(output.labels, dtype=object))
+    var = xr.Variable(("tile", output.dim), data, {"long_name": long_name, "units": "1"})
+    return xr.Dataset({output.variable: var}, coords=coords, attrs=attrs)
 
 
 def _open_or_create(
-    store: CampaignStore, group: str, template: xr.Dataset, overwrite: bool
+    store: CampaignStore, output: _Output, template: xr.Dataset, overwrite: bool
 ) -> set[int]:
     """Completed blocks of an existing group of the same model, or a new group (none)."""
+    group = output.group
     root = zarr.open_group(store.path, mode="r+", use_consolidated=False)
     if group in root and not overwrite:
         attrs = dict(root[group].attrs)
@@ -227,24 +272,90 @@ def _open_or_create(
         diffs = ", ".join(f"{k}: {same[k]!r} in the store, {want[k]!r} now" for k in same
                           if same[k] != want[k])  # fmt: skip
         raise StoreError(
-            f"{store.path}: group {group} holds other embeddings ({diffs}); pass "
-            "overwrite=True (`--overwrite`) to replace them"
+            f"{store.path}: group {group} holds other {output.noun} ({diffs}); pass "
+            "overwrite=True (`--overwrite`) to replace them, or give these another name"
         )
-    encoding = {VARIABLE: {"chunks": template[VARIABLE].data.chunksize, "_FillValue": np.nan}}
+    encoding = {output.variable: {"chunks": template[output.variable].data.chunksize,
+                                  "_FillValue": np.nan}}  # fmt: skip
     template.to_zarr(store.path, group=group, mode="w", compute=False, consolidated=False,
                      encoding=encoding, zarr_format=store.zarr_format)  # fmt: skip
     return set()
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The options of a run of :func:`embed` or :func:`classify_store`."""
+
+    batch_size: int
+    block_size: int
+    client: ClientLike
+    device: str
+    threads: int | None
+    mixed_precision: bool
+    overwrite: bool
+    progress: bool
+
+
+def _write(
+    store: CampaignStore, model: TileModel, data: DataConfig, spec: TileSpec, output: _Output,
+    run: _Run,
+) -> None:  # fmt: skip
+    """Stream the usable tiles of ``spec``'s table through ``model`` into ``output``."""
+    if run.batch_size < 1 or run.block_size < 1:
+        raise ConfigError(f"batch_size and block_size: expected positive integers, got "
+                          f"{run.batch_size} and {run.block_size}")  # fmt: skip
+    local = run.client == SYNCHRONOUS or (run.client is None and active_client() is None)
+    width = model.output_dim(spec.size)
+    table = open_or_build_table(store, data, client=SYNCHRONOUS if local else run.client,
+                                progress=run.progress)  # fmt: skip
+    chans = Channels.of(store.open_scenes(), list(data.channels))
+    if len(chans) != model.in_channels:
+        raise ConfigError(
+            f"channels: {list(data.channels)} give {len(chans)} channels "
+            f"({', '.join(chans.names)}); the model takes in_channels={model.in_channels}"
+        )
+    block_size = int(run.block_size)
+    attrs = {
+        "title": f"{_SHOWN[model.kind]} {output.noun} of the tiles of a cloudorg campaign store",
+        "model_kind": model.kind, "model_id": model.model_id,
+        "model_config": json.dumps(model.config.to_dict()),
+        "tile_table": tile_table_group(spec), "tile_size": spec.size, **chans.to_attrs(),
+        "filters": list(data.filters) if data.filters is not None else ["all"],
+        "block_size": block_size, "n_tiles": int(table.sizes["tile"]),
+        "completed_blocks": [], "complete": 0,
+    }  # fmt: skip
+    job = _Job(str(store.path), data.channels, data.filters, int(run.batch_size), run.device,
+               bool(run.mixed_precision), run.threads, width)  # fmt: skip
+    template = _template(table, width, block_size, attrs, output, _LONG_NAMES[model.kind])
+    with store.writing(), quiet_zarr():
+        done = _open_or_create(store, output, template, run.overwrite)
+        target = zarr.open_group(store.path, mode="r+", use_consolidated=False)[output.group]
+        target.attrs["complete"] = 0
+        zarr.consolidate_metadata(store.path)  # readers see the group as incomplete
+        items = _todo(table, block_size, done)
+        total = int(sum(usable(rows, data.filters).sum() for _, rows in items))
+        with tqdm(total=total, unit="tile", desc=output.variable,
+                  disable=not run.progress) as bar:  # fmt: skip
+            for block, values in _blocks(job, model, items, None if local else run.client):
+                rows = slice(block * block_size, block * block_size + len(values))
+                target[output.variable][rows] = values
+                done.add(block)
+                target.attrs["completed_blocks"] = sorted(done)
+                bar.update(int(np.isfinite(values[:, 0]).sum()))
+        target.attrs["complete"] = 1
+        zarr.consolidate_metadata(store.path)
+
+
 def embed(
     store: str | os.PathLike[str] | CampaignStore,
-    model: Embedder | str | os.PathLike[str],
+    model: ModelLike | str | os.PathLike[str],
     *,
     tile_size: int | None = None,
     stride: int | None = None,
     edge: str | None = None,
     channels: Sequence[str] | None = None,
     filters: Sequence[str] | None = None,
+    name: str | None = None,
     batch_size: int = 64,
     block_size: int = 4096,
     client: ClientLike = None,
@@ -259,20 +370,22 @@ def embed(
     Parameters
     ----------
     store : path or CampaignStore
-        The campaign store; its tile table of this tiling is built (on ``client``) when
-        missing.
-    model : Embedder or path
-        The model, or a checkpoint (then ``tile_size``, ``stride``, ``channels`` and
-        ``filters`` default to the checkpoint's ``data`` section).
-    tile_size, stride : int, optional
-        The tiling (default 256 px, stride = tile size).
-    edge : str, optional
-        Edge policy of the tiling (default ``drop``).
+        The campaign store (its tile table is built when missing).
+    model : Embedder, Autoencoder, DeepClusterResult, TileModel or path
+        The model, or a checkpoint of one (of :func:`~cloudorg.models.train_tile2vec`,
+        :func:`~cloudorg.models.train_autoencoder` or
+        :meth:`~cloudorg.models.DeepClusterResult.save`). An autoencoder's embedding is
+        its flattened latent code, a DeepCluster result's its backbone's features.
+    tile_size, stride, edge : optional
+        The tiling (default: the checkpoint's ``data``, else 256 px).
     channels : sequence of str, optional
-        Scene variables stacked as channels (default ``("rgb",)``); their count must be
+        Scene variables stacked as channels (default: the checkpoint's); must give
         the model's ``in_channels``.
     filters : sequence of str, optional
         Quality flags that exclude tiles (default: all); excluded tiles get NaN.
+    name : str, optional
+        Write to ``embeddings/<name>/<tiling>`` instead of ``embeddings/<tiling>``, so that
+        the embeddings of several models of one tiling coexist (e.g. ``"autoencoder"``).
     batch_size : int
         Tiles per forward pass.
     block_size : int
@@ -300,10 +413,11 @@ def embed(
     Raises
     ------
     cloudorg.errors.ConfigError
-        When the channels do not match the model.
+        When the channels or the tile size do not suit the model, for a classifier (see
+        :func:`classify_store`) or a bad ``name``.
     cloudorg.errors.StoreError
-        When the store holds embeddings of another model (or tile table) and
-        ``overwrite`` is not set.
+        When the store holds embeddings of another model (or tile table) under this name
+        and ``overwrite`` is not set.
 
     Examples
     --------
@@ -316,49 +430,83 @@ def embed(
     >>> emb.dims, emb.shape, emb.attrs["model_id"] == model.model_id
     (('tile', 'embedding'), (8, 8), True)
     """
-    if batch_size < 1 or block_size < 1:
-        raise ConfigError(f"batch_size and block_size: expected positive integers, got "
-                          f"{batch_size} and {block_size}")  # fmt: skip
     store = as_store(store)
-    local = client == SYNCHRONOUS or (client is None and active_client() is None)
-    model, data = _resolve_model(model)
-    data = _data_config(data, tile_size, stride, edge, channels, filters)
+    net, data = resolve_tile_model(model)
+    if net.kind == "classifier":
+        raise ConfigError("model: a classifier; write its class probabilities with "
+                          "classify_store (`cloudorg classify --predict`)")  # fmt: skip
+    data = data.with_tiles(tile_size, stride, edge, channels, filters)
     spec = TileSpec(data.tile_size, data.stride, data.edge)
-    table = open_or_build_table(store, data, client=SYNCHRONOUS if local else client,
-                                progress=progress)  # fmt: skip
-    chans = Channels.of(store.open_scenes(), list(data.channels))
-    if len(chans) != model.config.in_channels:
-        raise ConfigError(
-            f"channels: {list(data.channels)} give {len(chans)} channels "
-            f"({', '.join(chans.names)}); the model takes in_channels={model.config.in_channels}"
-        )
-    attrs = {
-        "title": "Tile2Vec embeddings of the tiles of a cloudorg campaign store",
-        "model_id": model.model_id, "model_config": json.dumps(model.config.to_dict()),
-        "tile_table": tile_table_group(spec), "tile_size": spec.size, **chans.to_attrs(),
-        "filters": list(data.filters) if data.filters is not None else ["all"],
-        "block_size": int(block_size), "n_tiles": int(table.sizes["tile"]),
-        "completed_blocks": [], "complete": 0,
-    }  # fmt: skip
-    job = _Job(str(store.path), data.channels, data.filters, int(batch_size), device,
-               bool(mixed_precision), threads, model.config.embedding_dim)  # fmt: skip
-    group = embeddings_group(spec)
-    with store.writing(), quiet_zarr():
-        done = _open_or_create(store, group, _template(table, model, block_size, attrs), overwrite)
-        target = zarr.open_group(store.path, mode="r+", use_consolidated=False)[group]
-        target.attrs["complete"] = 0
-        zarr.consolidate_metadata(store.path)  # readers see the group as incomplete
-        items = _todo(table, block_size, done)
-        total = int(sum(usable(rows, data.filters).sum() for _, rows in items))
-        with tqdm(total=total, unit="tile", desc="embed", disable=not progress) as bar:
-            for block, values in _blocks(job, model, items, None if local else client):
-                target[VARIABLE][block * block_size : block * block_size + len(values)] = values
-                done.add(block)
-                target.attrs["completed_blocks"] = sorted(done)
-                bar.update(int(np.isfinite(values[:, 0]).sum()))
-        target.attrs["complete"] = 1
-        zarr.consolidate_metadata(store.path)
-    return open_embeddings(store, spec.size, stride=spec.stride, edge=spec.edge)
+    output = _Output(embeddings_group(spec, name), "embeddings", "embedding", "embeddings")
+    run = _Run(batch_size, block_size, client, device, threads, mixed_precision, overwrite,
+               progress)  # fmt: skip
+    _write(store, net, data, spec, output, run)
+    return open_embeddings(store, spec.size, stride=spec.stride, edge=spec.edge, name=name)
+
+
+def classify_store(
+    store: str | os.PathLike[str] | CampaignStore,
+    model: ModelLike | str | os.PathLike[str],
+    *,
+    tile_size: int | None = None,
+    stride: int | None = None,
+    edge: str | None = None,
+    channels: Sequence[str] | None = None,
+    filters: Sequence[str] | None = None,
+    name: str | None = None,
+    batch_size: int = 64,
+    block_size: int = 4096,
+    client: ClientLike = None,
+    device: str = "auto",
+    threads: int | None = None,
+    mixed_precision: bool = True,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> xr.DataArray:
+    """Write the class probabilities of every usable tile of a store into it.
+
+    Like :func:`embed` (same arguments, resumable, on Dask or in this process) with a
+    :class:`~cloudorg.models.Classifier` or a checkpoint of
+    :func:`~cloudorg.models.train_classifier`; the output is the group
+    ``class_probabilities/<tiling>`` (``class_probabilities/<name>/<tiling>`` with a name).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``probability`` ``(tile, class)`` float32 (softmax; NaN for excluded tiles), the
+        ``class`` coordinate holding the class names (``none``, ``sugar``, ...).
+
+    Raises
+    ------
+    cloudorg.errors.ConfigError
+        For a model that is not a classifier, or channels it does not take.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.models import ClassifierConfig, build_classifier
+    >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
+    >>> p = classify_store(store, build_classifier(ClassifierConfig(width=4, hidden=(8,))),
+    ...                    tile_size=64, client="synchronous", progress=False)
+    >>> p.dims, p["class"].values.tolist(), bool(abs(p.sum("class") - 1).max() < 1e-5)
+    (('tile', 'class'), ['none', 'sugar', 'gravel', 'fish', 'flower'], True)
+    """
+    store = as_store(store)
+    net, data = resolve_tile_model(model)
+    if net.kind != "classifier":
+        raise ConfigError(f"model: expected a classifier, got a {net.kind} model; write its "
+                          "embeddings with embed (`cloudorg embed`)")  # fmt: skip
+    data = data.with_tiles(tile_size, stride, edge, channels, filters)
+    spec = TileSpec(data.tile_size, data.stride, data.edge)
+    labels = default_class_names(net.output_dim(spec.size))
+    output = _Output(class_probabilities_group(spec, name), "probability", "class",
+                     "class probabilities", labels=labels)  # fmt: skip
+    run = _Run(batch_size, block_size, client, device, threads, mixed_precision, overwrite,
+               progress)  # fmt: skip
+    _write(store, net, data, spec, output, run)
+    return open_class_probabilities(store, spec.size, stride=spec.stride, edge=spec.edge,
+                                    name=name)  # fmt: skip
 
 
 def _todo(table: xr.Dataset, block_size: int, done: set[int]) -> list[tuple[int, xr.Dataset]]:
@@ -370,9 +518,9 @@ def _todo(table: xr.Dataset, block_size: int, done: set[int]) -> list[tuple[int,
 
 
 def _blocks(
-    job: _Job, model: Embedder, items: list[tuple[int, xr.Dataset]], client: ClientLike
+    job: _Job, model: TileModel, items: list[tuple[int, xr.Dataset]], client: ClientLike
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """``(block, embeddings)`` in block order: in this process (``client`` None) or on a
+    """``(block, vectors)`` in block order: in this process (``client`` None) or on a
     Dask cluster."""
     if client is None:
         yield from job.run(model, items)
@@ -385,9 +533,20 @@ def _blocks(
         remote = job if gpu else replace(job, threads=1)
         with dask.annotate(resources={"GPU": 1} if gpu else {}):
             yield from map_ordered(
-                _embed_block, items, client=c, key_prefix="embed",
+                _run_block, items, client=c, key_prefix="embed",
                 names=[f"block{b}" for b, _ in items], args=(remote, _Weights.of(model)),
             )  # fmt: skip
+
+
+def _open(store: CampaignStore, group: str, variable: str, how: str) -> xr.DataArray:
+    try:
+        with quiet_zarr():
+            ds = xr.open_zarr(store.path, group=group, consolidated=False)
+    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
+        ds = None
+    if ds is None or not ds.attrs.get("complete") or variable not in ds:
+        raise StoreError(f"{store.path}: no complete {group}; run {how} first")
+    return ds[variable].assign_attrs(ds.attrs)
 
 
 def open_embeddings(
@@ -396,13 +555,16 @@ def open_embeddings(
     *,
     stride: int | None = None,
     edge: str = "drop",
+    name: str | None = None,
 ) -> xr.DataArray:
     """The embeddings of a tiling written by :func:`embed` (lazy, dask-backed).
+
+    ``name``: the embeddings written with that name (``embeddings/<name>/<tiling>``).
 
     Raises
     ------
     cloudorg.errors.StoreError
-        When the store holds no complete embeddings of this tiling.
+        When the store holds no complete embeddings of this tiling (and name).
 
     Examples
     --------
@@ -413,14 +575,35 @@ def open_embeddings(
     ...
     cloudorg.errors.StoreError: ...: no complete embeddings/64px; run `cloudorg embed` ...
     """
-    store = as_store(store)
-    group = embeddings_group(TileSpec(tile_size, stride, edge))
-    try:
-        with quiet_zarr():
-            ds = xr.open_zarr(store.path, group=group, consolidated=False)
-    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
-        ds = None
-    if ds is None or not ds.attrs.get("complete"):
-        raise StoreError(f"{store.path}: no complete {group}; run `cloudorg embed` or "
-                         "cloudorg.models.embed first")  # fmt: skip
-    return ds[VARIABLE].assign_attrs(ds.attrs)
+    group = embeddings_group(TileSpec(tile_size, stride, edge), name)
+    return _open(as_store(store), group, "embeddings",
+                 "`cloudorg embed` or cloudorg.models.embed")  # fmt: skip
+
+
+def open_class_probabilities(
+    store: str | os.PathLike[str] | CampaignStore,
+    tile_size: int = 256,
+    *,
+    stride: int | None = None,
+    edge: str = "drop",
+    name: str | None = None,
+) -> xr.DataArray:
+    """The class probabilities of a tiling written by :func:`classify_store` (lazy).
+
+    Raises
+    ------
+    cloudorg.errors.StoreError
+        When the store holds none of this tiling (and name).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cloudorg.tiles.examples import example_store
+    >>> open_class_probabilities(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.StoreError: ...: no complete class_probabilities/64px; run ...
+    """
+    group = class_probabilities_group(TileSpec(tile_size, stride, edge), name)
+    return _open(as_store(store), group, "probability",
+                 "`cloudorg classify --predict` or cloudorg.models.classify_store")  # fmt: skip

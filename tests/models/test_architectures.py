@@ -7,7 +7,7 @@ import torch
 
 from cloudorg.errors import ConfigError
 from cloudorg.models import Embedder, ModelConfig, build_embedder, resnet
-from cloudorg.models.resnet import LAYOUTS
+from cloudorg.models.resnets import LAYOUTS
 
 
 def _n_convs(net: torch.nn.Module) -> int:

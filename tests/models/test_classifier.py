@@ -15,9 +15,9 @@ from cloudorg.models.classifier import (
     ClassifierRunConfig,
     LabelledTiles,
     build_classifier,
+    class_probabilities,
     class_weights,
     classification_metrics,
-    predict,
     train_classifier,
 )
 from cloudorg.models.config import TrainingConfig
@@ -65,7 +65,7 @@ def test_learns_sugar_vs_flower(sugar_flower_tiles: LabelledTiles) -> None:
     )
     result = train_classifier(train, cfg, val=val, progress=False, device="cpu")
     assert "val_accuracy" in result.history
-    pred = predict(result.model, val.images).argmax(1)
+    pred = class_probabilities(result.model, val.images).argmax(1)
     metrics = classification_metrics(val.labels, pred)
     assert float(metrics.accuracy) > 0.8
     assert metrics.confusion.sum() == len(val)

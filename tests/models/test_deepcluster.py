@@ -50,6 +50,20 @@ def test_consecutive_assignments_stabilise() -> None:
     assert result.head.out_features == 2 and not result.backbone.training
 
 
+def test_the_network_learns_to_predict_its_pseudo_labels() -> None:
+    torch.set_num_threads(2)
+    cfg = DeepClusterConfig(
+        in_channels=1, width=4, n_clusters=2, pca_dim=8, epochs=2,
+        training=TrainingConfig(steps=40, batch_size=32, lr=1e-2, validate_every=0,
+                                mixed_precision=False),
+    )  # fmt: skip
+    result = train_deepcluster(sugar_flower_tiles(), cfg, progress=False, device="cpu")
+    chance = np.log(2)  # cross-entropy of a fresh head that cannot tell the clusters apart
+    assert result.loss.values[-1] < 0.75 * chance
+    assert result.loss.values[-1] < result.loss.values[0]
+    assert 0 <= result.nmi.values[-1] <= 1 and result.nmi.attrs["long_name"]
+
+
 def test_cluster_features_separates_blobs_after_whitening() -> None:
     rng = np.random.default_rng(1)
     f = np.concatenate([rng.normal(0, 1, (30, 10)), rng.normal(0, 1, (30, 10)) + 6.0])

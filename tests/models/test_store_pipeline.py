@@ -11,7 +11,17 @@ import torch
 import xarray as xr
 
 from cloudorg.errors import CloudorgError, ConfigError
-from cloudorg.models import Tile2VecConfig, load_checkpoint, load_embedder, train_tile2vec
+from cloudorg.models import (
+    AutoencoderConfig,
+    AutoencoderRunConfig,
+    Tile2VecConfig,
+    TrainingConfig,
+    load_checkpoint,
+    load_embedder,
+    open_embeddings,
+    train_autoencoder,
+    train_tile2vec,
+)
 from cloudorg.models.commands import register
 from cloudorg.models.sources import triplets_from_store
 from cloudorg.tiles.examples import example_store
@@ -87,6 +97,20 @@ def test_train_then_embed_from_the_command_line(store, tmp_path):
     assert xr.open_zarr(store.path, group="embeddings/64px_stride16").attrs["model_id"] == (
         load_embedder(ckpt).model_id
     )
+
+
+def test_embed_command_writes_an_autoencoder_beside_other_embeddings(store, tmp_path, capsys):
+    cfg = AutoencoderRunConfig(
+        model=AutoencoderConfig(channels=(4, 2)),
+        training=TrainingConfig(steps=2, batch_size=4, validate_every=0, mixed_precision=False),
+    )
+    train_autoencoder(torch.rand(8, 3, 32, 32), cfg, checkpoint=tmp_path / "ae.pt", progress=False,
+                      device="cpu")  # fmt: skip
+    assert _cloudorg("embed", str(store.path), "--model", str(tmp_path / "ae.pt"), "--size", "64",
+                     "--stride", "16", "--name", "autoencoder") == 0  # fmt: skip
+    assert "autoencoder model" in capsys.readouterr().out
+    emb = open_embeddings(store, 64, stride=16, name="autoencoder")
+    assert emb.shape == (48, 2 * 16 * 16) and emb.attrs["model_kind"] == "autoencoder"
 
 
 def test_command_errors_are_cloudorg_errors(store, tmp_path):
