@@ -11,7 +11,13 @@ objects (see ``docs/analysis.md``):
 - the metric space: :func:`metric_matrix`, :func:`metric_pca`,
   :func:`metric_silhouettes` (Table 2), :func:`metric_summary` (figure 37);
 - :func:`scale_study` (Table 1, figure 35);
-- :func:`two_sample_test` and :func:`labelled_vs_unlabelled` (section 10).
+- :func:`two_sample_test` and :func:`labelled_vs_unlabelled` (section 10);
+- for a campaign store, :func:`analyse` (written into the store as ``analysis/<tiling>``,
+  read with :func:`open_analysis` and :func:`analysis_result`) and
+  :func:`store_scale_study` (module :mod:`cloudorg.analysis.campaign`).
+
+Public names are imported on first use, so that the ``cloudorg`` command, which registers
+the ``analyse`` and ``report`` commands, starts without scikit-learn and the rest.
 
 Examples
 --------
@@ -22,46 +28,77 @@ Examples
 1.0
 """
 
+# The imports under TYPE_CHECKING list the exports for type checkers and the API docs.
+# ruff: noqa: F401
+
 from __future__ import annotations
 
-from cloudorg.analysis.clustering import DEFAULT_K_RANGE, kmeans, ward
-from cloudorg.analysis.decomposition import pca
-from cloudorg.analysis.examples import example_embeddings, example_metrics, example_tiles
-from cloudorg.analysis.features import metric_matrix
-from cloudorg.analysis.metric_space import metric_pca, metric_silhouettes, metric_summary
-from cloudorg.analysis.models import (
-    MODEL_KINDS,
-    ModelFileError,
-    apply_model,
-    load_model,
-    save_model,
-)
-from cloudorg.analysis.scale_study import scale_study
-from cloudorg.analysis.scores import AVERAGE_METHODS, confusion_matrix, contingency_table, nmi
-from cloudorg.analysis.two_sample import labelled_vs_unlabelled, two_sample_test
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "AVERAGE_METHODS",
-    "DEFAULT_K_RANGE",
-    "MODEL_KINDS",
-    "ModelFileError",
-    "apply_model",
-    "confusion_matrix",
-    "contingency_table",
-    "example_embeddings",
-    "example_metrics",
-    "example_tiles",
-    "kmeans",
-    "labelled_vs_unlabelled",
-    "load_model",
-    "metric_matrix",
-    "metric_pca",
-    "metric_silhouettes",
-    "metric_summary",
-    "nmi",
-    "pca",
-    "save_model",
-    "scale_study",
-    "two_sample_test",
-    "ward",
-]
+from cloudorg._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from cloudorg.analysis.campaign import (
+        analyse,
+        analysis_result,
+        open_analysis,
+        open_scale_study,
+        store_scale_study,
+    )
+    from cloudorg.analysis.clustering import DEFAULT_K_RANGE, kmeans, ward
+    from cloudorg.analysis.decomposition import pca
+    from cloudorg.analysis.examples import (
+        example_campaign,
+        example_embeddings,
+        example_metrics,
+        example_tiles,
+    )
+    from cloudorg.analysis.features import metric_matrix
+    from cloudorg.analysis.metric_space import metric_pca, metric_silhouettes, metric_summary
+    from cloudorg.analysis.models import (
+        MODEL_KINDS,
+        ModelFileError,
+        apply_model,
+        load_model,
+        save_model,
+    )
+    from cloudorg.analysis.scales import scale_study
+    from cloudorg.analysis.scores import AVERAGE_METHODS, confusion_matrix, contingency_table, nmi
+    from cloudorg.analysis.two_sample import labelled_vs_unlabelled, two_sample_test
+
+_EXPORTS = {
+    "DEFAULT_K_RANGE": "clustering",
+    "kmeans": "clustering",
+    "ward": "clustering",
+    "pca": "decomposition",
+    "example_campaign": "examples",
+    "example_embeddings": "examples",
+    "example_metrics": "examples",
+    "example_tiles": "examples",
+    "metric_matrix": "features",
+    "metric_pca": "metric_space",
+    "metric_silhouettes": "metric_space",
+    "metric_summary": "metric_space",
+    "MODEL_KINDS": "models",
+    "ModelFileError": "models",
+    "apply_model": "models",
+    "load_model": "models",
+    "save_model": "models",
+    "scale_study": "scales",
+    "AVERAGE_METHODS": "scores",
+    "confusion_matrix": "scores",
+    "contingency_table": "scores",
+    "nmi": "scores",
+    "labelled_vs_unlabelled": "two_sample",
+    "two_sample_test": "two_sample",
+    "analyse": "campaign",
+    "analysis_result": "campaign",
+    "open_analysis": "campaign",
+    "open_scale_study": "campaign",
+    "store_scale_study": "campaign",
+}
+"""Public names and their modules (as imported above for type checkers)."""
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

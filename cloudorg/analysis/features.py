@@ -59,8 +59,10 @@ def metric_matrix(
     """Stack per-tile metrics into a ``(tile, metric)`` float64 matrix.
 
     Columns are dropped (and listed in the attrs) when they are constant or all-NaN,
-    or when more than ``max_nan_fraction`` of the tiles have no value. Remaining NaN
-    stay in place; each analysis then leaves those tiles out and counts them.
+    or when more than ``max_nan_fraction`` of the tiles have no value (among the tiles
+    with a value of any metric: tiles the quality filters left out do not count).
+    Remaining NaN stay in place; each analysis then leaves those tiles out and counts
+    them.
 
     Parameters
     ----------
@@ -101,7 +103,9 @@ def metric_matrix(
     finite = np.isfinite(values)
     high = np.where(finite, values, -np.inf).max(axis=0)
     spread = high - np.where(finite, values, np.inf).min(axis=0)
-    usable = (spread > 0) & (1.0 - finite.mean(axis=0) <= max_nan_fraction)
+    present = finite.any(axis=1)  # tiles without any value (filtered out) do not count
+    nan_fraction = 1.0 - finite[present].mean(axis=0) if present.any() else np.ones(len(high))
+    usable = (spread > 0) & (nan_fraction <= max_nan_fraction)
     names = stacked[METRIC].values.tolist()
     if not usable.any():
         raise ConfigError(

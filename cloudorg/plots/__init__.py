@@ -18,6 +18,7 @@ clusters take ``tab10`` (``tab20`` beyond ten) in the order of their ids.
 | 37: metrics per cluster | :func:`plot_metric_summary` |
 | 38: metric PCA biplot | :func:`plot_metric_biplot` |
 | 39: labelled vs unlabelled tiles | :func:`plot_group_distributions` |
+| scenes and their ground truth | :func:`plot_scenes` |
 
 Examples
 --------
@@ -35,6 +36,7 @@ from __future__ import annotations
 from cloudorg.plots.gallery import plot_cluster_examples, plot_dendrogram
 from cloudorg.plots.maps import plot_cluster_map, plot_component_map
 from cloudorg.plots.scatter import plot_group_distributions, plot_metric_biplot, plot_pc_scatter
+from cloudorg.plots.scenes import plot_scenes
 from cloudorg.plots.scores import (
     plot_confusion,
     plot_metric_summary,
@@ -53,5 +55,6 @@ __all__ = [
     "plot_metric_summary",
     "plot_nmi_vs_scale",
     "plot_pc_scatter",
+    "plot_scenes",
     "plot_silhouette_curve",
 ]

@@ -1,0 +1,117 @@
+"""The ``cloudorg analyse`` and ``cloudorg report`` commands.
+
+:func:`register` adds them to the ``cloudorg`` command's subparsers; each sets ``func``,
+which returns the exit status and raises :class:`~cloudorg.errors.CloudorgError` for bad
+input (the main command prints those).
+
+Examples
+--------
+>>> import argparse
+>>> sub = argparse.ArgumentParser(prog="cloudorg").add_subparsers(dest="command")
+>>> register(sub)
+>>> args = sub.choices["analyse"].parse_args(["c.zarr", "--k", "auto"])
+>>> args.k, args.tiling, args.seed
+('auto', None, 0)
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..cli_options import show_progress
+
+__all__ = ["register"]
+
+
+def _k(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer or 'auto', got {value!r}") from None
+
+
+def _cmd_analyse(args: argparse.Namespace) -> int:
+    from .campaign import analyse
+
+    ds = analyse(args.store, tiling=args.tiling, k=args.k, seed=args.seed,
+                 features=args.features, mask=args.mask, overwrite=args.overwrite,
+                 progress=show_progress(args))  # fmt: skip
+    print(f"analysis/{ds.attrs['tiling']} of {args.store}")
+    print(f"  {'features':<11} {'K':>3} {'K by silhouette':>15} {'NMI':>7} {'chance':>7}")
+    for f in ds.features.values:
+        row = ds.sel(features=f)
+        print(f"  {f:<11} {int(row.k):>3} {int(row.k_silhouette):>15} "
+              f"{float(row.nmi):>7.3f} {float(row.nmi_chance):>7.3f}")  # fmt: skip
+    for note in ds.attrs["notes"]:
+        print(f"  note: {note}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ..report import write_report
+
+    path = write_report(args.store, args.out, tiling=args.tiling, k=args.k, seed=args.seed,
+                        progress=show_progress(args))  # fmt: skip
+    print(path.resolve())
+    return 0
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("store", help="campaign store")
+    p.add_argument("--tiling", metavar="NAME",
+                   help="tiling, e.g. 256px or 128px_stride64 (default: the store's only "
+                   "tiling with metrics or embeddings)")  # fmt: skip
+    p.add_argument("--k", type=_k, default=4, metavar="K|auto",
+                   help="k-means clusters, or auto (by silhouette, 2-12) (default: 4)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="seed of the fits (default: 0)")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``analyse`` and ``report`` commands to the ``cloudorg`` command.
+
+    Parameters
+    ----------
+    subparsers : argparse subparsers action
+        From ``parser.add_subparsers()``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['analyse', 'report']
+    """
+    p = subparsers.add_parser(
+        "analyse", help="cluster a store's tiles and score the clusters",
+        description="Fit PCA and k-means to the cloud metrics and the embeddings of a "
+        "tiling, score the clusters against the tile labels (NMI with a shuffled-label "
+        "chance level, confusion matrices, silhouettes of the metric space) and write the "
+        "analysis into the store as analysis/<tiling>. A rerun with the same inputs reads "
+        "it back.",
+    )  # fmt: skip
+    _add_common(p)
+    p.add_argument("--features", nargs="+", choices=("embeddings", "metrics"),
+                   default=["embeddings", "metrics"],
+                   help="feature sets to analyse (default: both, when present)")  # fmt: skip
+    p.add_argument(
+        "--mask",
+        metavar="METHOD",
+        help="mask method of the metrics (default: greyscale when present)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="fit again")
+    p.set_defaults(func=_cmd_analyse)
+
+    p = subparsers.add_parser(
+        "report", help="write an HTML report of a campaign store",
+        description="Write one self-contained HTML file (figures embedded) describing a "
+        "campaign store: scenes, tiles, metrics, embeddings, clusters and scores. The "
+        "analysis is made first when the store has none.",
+    )  # fmt: skip
+    _add_common(p)
+    p.add_argument("--out", default="report.html", metavar="HTML",
+                   help="the report file (default: report.html)")  # fmt: skip
+    p.set_defaults(func=_cmd_report)
