@@ -1,5 +1,6 @@
-"""The ``cloudorg`` command: ``synth``, ``ingest``, ``info``, ``demo``, ``tiles``,
-``triplets``, ``labels``, ``metrics``, ``train`` and ``embed``.
+"""The ``cloudorg`` command: ``synth``, ``ingest``, ``info``, ``tiles``, ``triplets``,
+``labels``, ``metrics``, ``train``, ``embed``, ``analyse``, ``report``, ``run`` and
+``demo``.
 
 Examples
 --------
@@ -11,18 +12,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from . import __version__
+from .analysis.commands import register as register_analysis
+from .cli_options import add_cluster_options, client_of
 from .errors import CloudorgError
 from .metrics.commands import register as register_metrics
 from .models.commands import register as register_models
+from .pipeline.commands import register as register_pipeline
 from .tiles.commands import register as register_tiles
 
-__all__ = ["add_cluster_options", "build_parser", "main"]
+__all__ = ["build_parser", "main"]
 
 _EPILOG = "Run `cloudorg COMMAND --help` for the options of a command."
 
@@ -64,8 +69,7 @@ def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
     from .ingest import ingest
     from .store import read_manifest
 
-    client_arg = "synchronous" if args.synchronous else args.scheduler
-    with cluster_client(client_arg, n_workers=args.workers) as client:
+    with cluster_client(client_of(args), n_workers=args.workers) as client:
         _print_dashboard(client)
         ds = ingest(
             paths, args.store, domain=_domain(args), quantities=args.quantities,
@@ -111,40 +115,6 @@ def _cmd_info(args: argparse.Namespace) -> int:
             for reason, n in group["reason"].value_counts().head(args.max_rows).items():
                 print(f"    {n} x {reason}")
     return 0
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from .io.synthetic import synthesize_campaign
-
-    out = Path(args.out)
-    data = out / "data"
-    synthesize_campaign(
-        data, args.n, sensors=("abi",), bounds=(-60.0, -56.0, 12.0, 16.0), seed=args.seed,
-        progress=not args.quiet,
-    )  # fmt: skip
-    args.store = str(out / "campaign.zarr")
-    args.bounds = [-60.0, -56.0, 12.0, 16.0]
-    _ingest(args, [str(data)])
-    print(f"demo campaign store: {Path(args.store).resolve()}")
-    return 0
-
-
-def add_cluster_options(p: argparse.ArgumentParser) -> None:
-    """Add ``--scheduler``, ``--workers`` and ``--synchronous`` to a subcommand.
-
-    Examples
-    --------
-    >>> p = argparse.ArgumentParser()
-    >>> add_cluster_options(p)
-    >>> p.parse_args(["--workers", "2"]).workers
-    2
-    """
-    g = p.add_argument_group("cluster")
-    g.add_argument("--scheduler", metavar="ADDR", help="address of a running Dask scheduler "
-                   "(default: a LocalCluster on this machine)")  # fmt: skip
-    g.add_argument("--workers", type=int, metavar="N", help="workers of the LocalCluster")
-    g.add_argument("--synchronous", action="store_true",
-                   help="no cluster: run everything in this process (debugging)")  # fmt: skip
 
 
 def _add_domain_options(p: argparse.ArgumentParser) -> None:
@@ -230,18 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, default=20, help="rows of tables shown (default: 20)")
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("demo", help="synthesise a small campaign and ingest it",
-                       description="Write a small synthetic campaign of all four patterns and "
-                       "ingest it on a Dask cluster.")  # fmt: skip
-    p.add_argument("--out", default="cloudorg-demo", help="output directory")
-    p.add_argument("--n", type=int, default=6, help="number of scenes (default: 6)")
-    p.add_argument("--seed", type=int, default=0)
-    _add_ingest_options(p)
-    add_cluster_options(p)
-    p.set_defaults(func=_cmd_demo, domain="demo", resolution=1.0)
     register_tiles(sub)
     register_models(sub)
     register_metrics(sub)
+    register_analysis(sub)
+    register_pipeline(sub)
     return parser
 
 
@@ -260,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if not args.verbose:
         logging.getLogger("satpy").setLevel(logging.ERROR)
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        # distributed sets its loggers' levels from the dask config when imported
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     try:
         return args.func(args)
     except CloudorgError as err:

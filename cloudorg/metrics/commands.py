@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..cli_options import add_cluster_options, client_of
+
 __all__ = ["register"]
 
 
@@ -58,7 +60,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     store = as_store(args.store)
     spec = _spec(args, store)
     recipe = _recipe(args)
-    client = "synchronous" if args.synchronous else args.scheduler
+    client = client_of(args)
     with cluster_client(client, n_workers=args.workers) as cl:
         _print_dashboard(cl)
         ds = metrics_for_store(
@@ -96,7 +98,6 @@ def register(subparsers: Any) -> None:
     >>> sorted(sub.choices)
     ['metrics']
     """
-    from ..cli import add_cluster_options
     from ..tiles.commands import _add_tiling_options
 
     p = subparsers.add_parser(

@@ -8,6 +8,7 @@ The stage between the campaign store and the embeddings (see ``docs/tiles.md``):
   (missing pixels, valid fraction, high cloud, hue, night) and labels (the synthetic
   ``pattern`` or Zooniverse boxes), reading each storage block once, one Dask task per
   scene, and writes the table into the store as ``tiles/<tiling>``;
+- :func:`tiles_of` cuts any in-memory or Dask field into the same tiles;
 - :func:`sample_triplets` draws reproducible anchor/neighbour/distant triplets,
   :func:`export_triplets` / :func:`read_triplet_folder` write and read the PNG folders
   of Tile2Vec tools;
@@ -30,10 +31,10 @@ torch.Size([4, 3, 64, 64])
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from cloudorg._lazy import lazy_exports
 
 _EXPORTS = {
+    "tiles_of": "arrays",
     "example_store": "examples",
     "FLAGS": "filters",
     "FilterConfig": "filters",
@@ -76,11 +77,4 @@ before it needs them."""
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -20,15 +20,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..cli_options import add_cluster_options, client_of, show_progress
+
 __all__ = ["register"]
-
-
-def _client(args: argparse.Namespace) -> Any:
-    return "synchronous" if args.synchronous else args.scheduler
-
-
-def _quiet(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "quiet", False))
 
 
 def _add_tiling_options(p: argparse.ArgumentParser) -> None:
@@ -102,9 +96,9 @@ def _cmd_tiles(args: argparse.Namespace) -> int:
         edge=spec.edge,
         filters=config,
         boxes=boxes,
-        client=_client(args),
+        client=client_of(args),
         overwrite=args.overwrite,
-        progress=not _quiet(args),
+        progress=show_progress(args),
     )
     a = table.attrs
     n = table.sizes["tile"]
@@ -152,8 +146,8 @@ def _cmd_triplets(args: argparse.Namespace) -> int:
             triplets,
             args.out,
             variable=args.variable,
-            client=_client(args),
-            progress=not _quiet(args),
+            client=client_of(args),
+            progress=show_progress(args),
         )
         print(f"PNG triplets written to {Path(out).resolve()}")
     return 0
@@ -199,7 +193,7 @@ def _cmd_labels(args: argparse.Namespace) -> int:
         path = Path(args.domain)
         domain = CampaignStore.open(path).domain if path.exists() else get_domain(args.domain)
         fractions = domain_label_fractions(
-            labels, domain, step=args.step, progress=not _quiet(args)
+            labels, domain, step=args.step, progress=show_progress(args)
         )
         print(
             f"on domain {domain.name}: {fractions.sizes['date']} dates with boxes; mean "
@@ -234,7 +228,6 @@ def register(subparsers: Any) -> None:
     >>> sorted(sub.choices)
     ['labels', 'tiles', 'triplets']
     """
-    from ..cli import add_cluster_options
 
     p = subparsers.add_parser(
         "tiles",

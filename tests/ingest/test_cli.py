@@ -1,4 +1,4 @@
-"""The `cloudorg` command: synth, ingest, info, demo and --help everywhere."""
+"""The `cloudorg` command: synth, ingest, info and --help everywhere."""
 
 from __future__ import annotations
 
@@ -52,12 +52,3 @@ def test_console_script_runs_as_a_module():
                          capture_output=True, text=True, check=True)  # fmt: skip
     assert out.stdout.startswith("cloudorg ")
     assert build_parser().prog == "cloudorg"
-
-
-def test_demo_writes_and_ingests_a_synthetic_campaign(tmp_path, capsys):
-    assert main(["-q", "demo", "--out", str(tmp_path / "demo"), "--n", "2", "--workers", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "demo campaign store:" in out and "Dask dashboard: http://127.0.0.1:" in out
-    store = CampaignStore.open(tmp_path / "demo" / "campaign.zarr")
-    assert len(store.scene_ids()) == 2
-    assert "pattern" in store.variables()

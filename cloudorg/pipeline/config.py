@@ -1,0 +1,318 @@
+"""The configuration of a pipeline run: one YAML file from satellite files to the report.
+
+Every section is optional and takes the defaults below; paths are relative to the YAML
+file's directory. The ``stages`` list says which stages run (default: all, in order).
+
+.. code-block:: yaml
+
+    store: campaign.zarr
+    domain: {name: eurec4a}              # or {name: box, bounds: [-60, -56, 12, 16]}
+    cluster: {workers: 2}                # or {scheduler: "tcp://host:8786"}
+    ingest: {inputs: [data/], max_solar_zenith: 80}
+    tiles: {size: 256}
+    metrics: {mask: greyscale}
+    model:
+      checkpoint: model.pt               # trained (or resumed) here unless train: false
+      tile2vec: {model: {width: 16, embedding_dim: 32}, training: {steps: 500}}
+    embed: {batch_size: 64}
+    analysis: {k: 4}
+    report: {out: report.html}
+
+Examples
+--------
+>>> config = PipelineConfig.from_yaml_text("tiles: {size: 128}", root="/data/run")
+>>> config.tiles.size, config.store, config.stages[0]
+(128, '/data/run/campaign.zarr', 'ingest')
+>>> config.tile2vec.data.tile_size
+128
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+from ..errors import ConfigError
+from ..ingest import DEFAULT_QUANTITIES
+from ..models.config import ConfigBase, Tile2VecConfig
+
+__all__ = [
+    "STAGES",
+    "AnalysisSection",
+    "ClusterSection",
+    "DomainSection",
+    "EmbedSection",
+    "IngestSection",
+    "MetricsSection",
+    "ModelSection",
+    "PipelineConfig",
+    "ReportSection",
+    "TilesSection",
+]
+
+STAGES = ("ingest", "tiles", "metrics", "train", "embed", "analyse", "report")
+"""The stages of a run, in the order they run."""
+
+
+@dataclass(frozen=True)
+class DomainSection(ConfigBase):
+    """The domain grid: a named domain, or a box in degrees with a pixel size.
+
+    Examples
+    --------
+    >>> DomainSection(name="box", bounds=(-60, -56, 12, 16)).build().shape
+    (445, 436)
+    """
+
+    name: str = "eurec4a"
+    bounds: tuple[float, ...] | None = None
+    resolution_km: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.bounds is not None and len(self.bounds) != 4:
+            raise ConfigError(
+                f"domain.bounds: expected [lon_min, lon_max, lat_min, lat_max], got {self.bounds}"
+            )
+
+    def build(self):
+        """The :class:`~cloudorg.domains.Domain`.
+
+        Examples
+        --------
+        >>> DomainSection().build().name
+        'eurec4a'
+        """
+        from ..domains import Domain, get_domain
+
+        if self.bounds is None:
+            return get_domain(self.name)
+        return Domain.from_bounds(self.name, *self.bounds, resolution_km=self.resolution_km)
+
+
+@dataclass(frozen=True)
+class ClusterSection(ConfigBase):
+    """Where the work runs: a new LocalCluster of ``workers`` workers, a running scheduler,
+    or (``synchronous: true``) this process alone.
+
+    Examples
+    --------
+    >>> ClusterSection(scheduler="tcp://10.0.0.1:8786").client
+    'tcp://10.0.0.1:8786'
+    """
+
+    scheduler: str | None = None
+    workers: int | None = None
+    synchronous: bool = False
+
+    @property
+    def client(self) -> str | None:
+        """The ``client=`` argument of the library's functions."""
+        from ..distributed import SYNCHRONOUS
+
+        return SYNCHRONOUS if self.synchronous else self.scheduler
+
+
+@dataclass(frozen=True)
+class IngestSection(ConfigBase):
+    """Which files, which quantities (:func:`cloudorg.ingest.ingest`)."""
+
+    inputs: tuple[str, ...] = ()
+    quantities: tuple[str, ...] = DEFAULT_QUANTITIES
+    composites: tuple[str, ...] = ()
+    max_solar_zenith: float | None = 80.0
+    chunk_size: int = 1024
+
+
+@dataclass(frozen=True)
+class TilesSection(ConfigBase):
+    """The tiling shared by metrics, training, embeddings and analysis."""
+
+    size: int = 256
+    stride: int | None = None
+    edge: str = "drop"
+
+    def __post_init__(self) -> None:
+        from ..tiles.grid import TileSpec
+
+        try:
+            TileSpec(self.size, self.stride, self.edge)
+        except ConfigError as err:
+            raise ConfigError(f"tiles: {err}") from err
+
+
+@dataclass(frozen=True)
+class MetricsSection(ConfigBase):
+    """Cloud-mask metrics of every tile (:func:`cloudorg.metrics.metrics_for_store`)."""
+
+    mask: str = "greyscale"
+    metrics: tuple[str, ...] | None = None
+    max_missing_fraction: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelSection(ConfigBase):
+    """The embedding model: trained into ``checkpoint`` (a rerun resumes it) or, with
+    ``train: false``, an existing checkpoint; ``tile2vec`` is its
+    :class:`~cloudorg.models.Tile2VecConfig` (its tiling comes from ``tiles``)."""
+
+    checkpoint: str = "model.pt"
+    train: bool = True
+    tile2vec: Tile2VecConfig = field(default_factory=Tile2VecConfig)
+
+
+@dataclass(frozen=True)
+class EmbedSection(ConfigBase):
+    """Embedding every usable tile (:func:`cloudorg.models.embed`)."""
+
+    batch_size: int = 64
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class AnalysisSection(ConfigBase):
+    """Clustering and scores (:func:`cloudorg.analysis.campaign.analyse`)."""
+
+    k: int = 4
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ReportSection(ConfigBase):
+    """The HTML report (:func:`cloudorg.report.write_report`)."""
+
+    out: str = "report.html"
+
+
+@dataclass(frozen=True)
+class PipelineConfig(ConfigBase):
+    """A whole run: store, domain, cluster, one section per stage and the stages to run.
+
+    Examples
+    --------
+    >>> PipelineConfig.from_dict({"stages": ["tiles", "metrics"]}).stages
+    ('tiles', 'metrics')
+    >>> PipelineConfig.from_dict({"stages": ["tile"]})
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.ConfigError: stages: unknown stage 'tile'; expected some of ...
+    """
+
+    store: str = "campaign.zarr"
+    domain: DomainSection = field(default_factory=DomainSection)
+    cluster: ClusterSection = field(default_factory=ClusterSection)
+    ingest: IngestSection = field(default_factory=IngestSection)
+    tiles: TilesSection = field(default_factory=TilesSection)
+    metrics: MetricsSection = field(default_factory=MetricsSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    embed: EmbedSection = field(default_factory=EmbedSection)
+    analysis: AnalysisSection = field(default_factory=AnalysisSection)
+    report: ReportSection = field(default_factory=ReportSection)
+    stages: tuple[str, ...] = STAGES
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.stages if s not in STAGES]
+        if unknown:
+            raise ConfigError(
+                f"stages: unknown stage {unknown[0]!r}; expected some of {list(STAGES)}"
+            )
+
+    @property
+    def tile2vec(self) -> Tile2VecConfig:
+        """The model's configuration with the run's tiling.
+
+        Examples
+        --------
+        >>> PipelineConfig.from_dict({"tiles": {"size": 64}}).tile2vec.data.tile_size
+        64
+        """
+        data = self.model.tile2vec.data.replace(
+            tile_size=self.tiles.size, stride=self.tiles.stride, edge=self.tiles.edge
+        )
+        return self.model.tile2vec.replace(data=data)
+
+    def resolved(self, root: str | os.PathLike[str]) -> Self:
+        """A copy whose relative paths are taken relative to ``root``.
+
+        Examples
+        --------
+        >>> PipelineConfig().resolved("/runs/a").report.out
+        '/runs/a/report.html'
+        """
+        root = Path(root)
+
+        def under(path: str) -> str:
+            return str(root / Path(path).expanduser())
+
+        return self.replace(
+            store=under(self.store),
+            ingest=self.ingest.replace(inputs=tuple(under(p) for p in self.ingest.inputs)),
+            model=self.model.replace(checkpoint=under(self.model.checkpoint)),
+            report=self.report.replace(out=under(self.report.out)),
+        )
+
+    @classmethod
+    def from_yaml_text(cls, text: str, *, root: str | os.PathLike[str] = ".") -> Self:
+        """The configuration of YAML text, paths relative to ``root``.
+
+        Raises
+        ------
+        cloudorg.errors.ConfigError
+            For text that is not a YAML mapping, or an unknown or ill-typed key.
+
+        Examples
+        --------
+        >>> PipelineConfig.from_yaml_text("analysis: {k: 3}").analysis.k
+        3
+        """
+        import yaml
+
+        try:
+            data: Any = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"pipeline config: not valid YAML ({err})") from err
+        return cls.from_dict({} if data is None else data).resolved(root)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> Self:
+        """The configuration of a YAML file; relative paths are relative to its directory.
+
+        Raises
+        ------
+        cloudorg.errors.ConfigError
+            When the file cannot be read or is not a valid configuration (the message
+            names the file).
+
+        Examples
+        --------
+        >>> PipelineConfig.from_yaml("/nonexistent/run.yaml")
+        Traceback (most recent call last):
+        ...
+        cloudorg.errors.ConfigError: pipeline config /nonexistent/run.yaml: cannot be read ...
+        """
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as err:
+            raise ConfigError(f"pipeline config {path}: cannot be read ({err})") from err
+        try:
+            return cls.from_yaml_text(text, root=path.resolve().parent)
+        except ConfigError as err:
+            raise ConfigError(f"pipeline config {path}: {err}") from err
+
+    def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The configuration as YAML text, also written to ``path`` when given.
+
+        Examples
+        --------
+        >>> text = PipelineConfig().to_yaml()
+        >>> PipelineConfig.from_yaml_text(text, root="/") == PipelineConfig().resolved("/")
+        True
+        """
+        import yaml
+
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False)
+        if path is not None:
+            Path(path).write_text(text)
+        return text

@@ -1,0 +1,179 @@
+"""The stages of a pipeline run, one function each.
+
+Every stage calls one of the library's resumable functions, so a rerun after an
+interruption (or after new files arrived) does only what is missing: ingest adds the
+scenes not in the store, the tile table and the metrics are brought up to date, training
+resumes from its checkpoint, embedding from its last finished block, and the analysis is
+reused when its inputs did not change. Each function returns a one-line summary.
+
+Examples
+--------
+>>> from cloudorg.pipeline import STAGES
+>>> sorted(STAGE_FUNCTIONS) == sorted(STAGES)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, StoreError
+from .config import PipelineConfig
+
+__all__ = ["DESCRIPTIONS", "STAGE_FUNCTIONS", "StageFunction", "tiling_name"]
+
+StageFunction = Callable[[PipelineConfig, Any, bool], str]
+"""``stage(config, client, progress) -> summary``."""
+
+DESCRIPTIONS = {
+    "ingest": "satellite files -> campaign store",
+    "tiles": "tile table with quality flags and labels",
+    "metrics": "cloud-mask metrics of every tile",
+    "train": "Tile2Vec embedding model",
+    "embed": "embeddings of every usable tile",
+    "analyse": "PCA, clusters and scores",
+    "report": "HTML campaign report",
+}
+"""What each stage makes, as the run prints it."""
+
+
+def tiling_name(config: PipelineConfig) -> str:
+    """The name of the run's tiling in the store (``tiles/<name>``, ``embeddings/<name>``).
+
+    Examples
+    --------
+    >>> tiling_name(PipelineConfig.from_dict({"tiles": {"size": 128, "stride": 64}}))
+    '128px_stride64'
+    """
+    from ..tiles import TileSpec
+
+    return TileSpec(config.tiles.size, config.tiles.stride, config.tiles.edge).name
+
+
+def _ingest(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..ingest import ingest
+    from ..store import CampaignStore, read_manifest
+
+    section = config.ingest
+    if not section.inputs:
+        if not Path(config.store).exists():
+            raise ConfigError(
+                f"ingest.inputs: no files or directories given and the store {config.store} "
+                "does not exist yet"
+            )
+        return f"no inputs configured: {len(CampaignStore.open(config.store).scene_ids())} scenes"
+    ds = ingest(
+        section.inputs, config.store, domain=config.domain.build(),
+        quantities=section.quantities, composites=section.composites,
+        max_solar_zenith=section.max_solar_zenith, chunk_size=section.chunk_size,
+        client=client, progress=progress,
+    )  # fmt: skip
+    counts = read_manifest(config.store)["status"].value_counts().to_dict()
+    files = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return f"{ds.sizes.get('scene', 0)} scenes in the store; files: {files}"
+
+
+def _tiles(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..tiles import build_tile_table, flag_counts, usable
+
+    t = config.tiles
+    table = build_tile_table(config.store, t.size, stride=t.stride, edge=t.edge, client=client,
+                             progress=progress)  # fmt: skip
+    n_usable = int(usable(table).sum())
+    flags = ", ".join(f"{k} {v}" for k, v in flag_counts(table).items() if v)
+    return f"{table.sizes['tile']} tiles of {t.size} px, {n_usable} usable" + (
+        f" (flagged: {flags})" if flags else ""
+    )
+
+
+def _metrics(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..metrics import metrics_for_store
+
+    m, t = config.metrics, config.tiles
+    ds = metrics_for_store(
+        config.store, tile_size=t.size, stride=t.stride, edge=t.edge, metrics=m.metrics,
+        mask=m.mask, max_missing_fraction=m.max_missing_fraction, client=client,
+        progress=progress,
+    )  # fmt: skip
+    names = [v for v in ds.data_vars if ds[v].dims == ("tile",) and v != "scene_id"]
+    return f"{len(names)} metrics of {ds.sizes['tile']} tiles ({m.mask} mask)"
+
+
+def _train(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..models import train_tile2vec, triplets_from_store
+
+    path = Path(config.model.checkpoint)
+    if not config.model.train:
+        if not path.exists():
+            raise ConfigError(
+                f"model.checkpoint {path}: not found; set model.train: true to train it"
+            )
+        return f"using the trained model {path}"
+    tile2vec = config.tile2vec
+    path.parent.mkdir(parents=True, exist_ok=True)
+    train, val = triplets_from_store(config.store, tile2vec, client=client, progress=progress)
+    result = train_tile2vec(train, tile2vec, val=val, checkpoint=path, device=config.embed.device,
+                            progress=progress)  # fmt: skip
+    h = result.history
+    return (
+        f"model {result.model.model_id}: {int(h.step[-1])} steps on {len(train)} triplets, "
+        f"loss {float(h['loss'][-1]):.3g}; checkpoint {path}"
+    )
+
+
+def _embed(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..models import embed
+
+    t, e = config.tiles, config.embed
+
+    def run(overwrite: bool) -> Any:
+        return embed(
+            config.store, config.model.checkpoint, tile_size=t.size, stride=t.stride,
+            edge=t.edge, batch_size=e.batch_size, device=e.device, client=client,
+            overwrite=overwrite, progress=progress,
+        )  # fmt: skip
+
+    try:
+        emb = run(overwrite=False)
+        replaced = ""
+    except StoreError as err:  # embeddings of another model or of an older tile table
+        if "overwrite" not in str(err):
+            raise
+        emb = run(overwrite=True)
+        replaced = " (replacing embeddings of another model or tile table)"
+    n_ok = int(emb.notnull().all("embedding").sum())
+    return f"{n_ok} of {emb.sizes['tile']} tiles in {emb.sizes['embedding']} dimensions{replaced}"
+
+
+def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..analysis.campaign import analyse
+
+    ds = analyse(config.store, tiling=tiling_name(config), k=config.analysis.k,
+                 seed=config.analysis.seed, progress=progress)  # fmt: skip
+    scores = [
+        f"{f}: K {int(row.k)}, NMI {float(row.nmi):.2f} (chance {float(row.nmi_chance):.2f})"
+        for f, row in ((f, ds.sel(features=f)) for f in ds.features.values)
+    ]
+    return "; ".join(scores) or "; ".join(ds.attrs["notes"])
+
+
+def _report(config: PipelineConfig, client: Any, progress: bool) -> str:
+    from ..report import write_report
+
+    path = write_report(config.store, config.report.out, tiling=tiling_name(config),
+                        k=config.analysis.k, seed=config.analysis.seed)  # fmt: skip
+    return f"report {path}"
+
+
+STAGE_FUNCTIONS: dict[str, StageFunction] = {
+    "ingest": _ingest,
+    "tiles": _tiles,
+    "metrics": _metrics,
+    "train": _train,
+    "embed": _embed,
+    "analyse": _analyse,
+    "report": _report,
+}
+"""The function of each stage."""
