@@ -72,7 +72,8 @@ def _ingest(config: PipelineConfig, client: Any, progress: bool) -> str:
     )  # fmt: skip
     counts = read_manifest(config.store)["status"].value_counts().to_dict()
     files = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    return f"{ds.sizes.get('scene', 0)} scenes in the store; files: {files}"
+    n = ds.sizes.get("scene", 0)
+    return f"{n} scene{'' if n == 1 else 's'} in the store; files: {files}"
 
 
 def _tiles(config: PipelineConfig, client: Any, progress: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zarr
 
 from cloudorg.cli import main
-from cloudorg.pipeline import PipelineConfig
+from cloudorg.pipeline import PipelineConfig, write_demo_campaign
 from cloudorg.store import CampaignStore
 
 
@@ -38,3 +38,17 @@ def test_run_reports_bad_configurations_as_one_line(tmp_path, capsys):
     path.write_text("ingest: {inputs: []}\n")
     assert main(["run", str(path), "--synchronous", "--only", "ingest"]) == 2
     assert "ingest.inputs: no files or directories given" in capsys.readouterr().err
+
+
+def test_run_on_an_existing_scheduler(tmp_path, capsys):
+    from distributed import LocalCluster
+
+    path = write_demo_campaign(tmp_path, 1, progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=":0") as cluster:  # fmt: skip
+        assert main(["-q", "run", str(path), "--scheduler", cluster.scheduler_address,
+                     "--only", "ingest", "metrics"]) == 0  # fmt: skip
+        out = capsys.readouterr().out
+        assert "Dask dashboard: http://127.0.0.1:" in out
+        assert "1 scene in the store" in out and "16 metrics of 144 tiles" in out
+    assert "metrics/64px_stride32_greyscale" in zarr.open_group(tmp_path / "campaign.zarr")
