@@ -43,12 +43,15 @@ __all__ = [
 SYNCHRONOUS = "synchronous"
 ClientLike = Any  # distributed.Client | str | None | Literal["synchronous"]
 
-_WORKER_MALLOC = {
+_WORKER_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 2**27,
     "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 2**25,
+    "distributed.worker.preload": ["cloudorg._worker_setup"],
 }
-"""glibc settings for LocalCluster workers: the nanny's default trim threshold (64 KiB)
-halves the speed of the metric kernels, which allocate many small arrays per tile."""
+"""Dask settings of the LocalClusters started here: glibc thresholds (the nanny's default
+trim threshold, 64 KiB, halves the speed of the metric kernels, which allocate many small
+arrays per tile), and a preload that leaves Ctrl-C to the client
+(:mod:`cloudorg._worker_setup`)."""
 
 
 def active_client() -> Any:
@@ -122,7 +125,7 @@ def cluster_client(
         raise ConfigError(f"n_workers must be >= 1, got {n_workers}")
     workers = n_workers or min(os.cpu_count() or 1, 8)
     with (
-        dask.config.set(_WORKER_MALLOC),
+        dask.config.set(_WORKER_CONFIG),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=threads_per_worker,

@@ -23,6 +23,7 @@ from typing import Any
 from ..distributed import ClientLike, cluster_client, dashboard_link
 from ..errors import ConfigError
 from .config import STAGES, PipelineConfig
+from .interrupts import insistent_interrupts
 from .stages import DESCRIPTIONS, STAGE_FUNCTIONS
 
 __all__ = ["StageOutcome", "run_pipeline", "select_stages"]
@@ -98,7 +99,9 @@ def run_pipeline(
 
     Every stage is resumable (see :mod:`cloudorg.pipeline.stages`): after an interruption
     (Ctrl-C, a killed job) nothing finished is lost, and running the same configuration
-    again goes on where the run stopped.
+    again goes on where the run stopped. Ctrl-C raises :class:`KeyboardInterrupt` out of
+    the running stage (:func:`~cloudorg.pipeline.interrupts.insistent_interrupts`); the
+    cluster is closed before it propagates.
 
     Parameters
     ----------
@@ -133,11 +136,12 @@ def run_pipeline(
         link = dashboard_link(active)
         if link:
             echo(f"Dask dashboard: {link}")
-        for number, stage in enumerate(chosen, 1):
-            echo(f"[{number}/{len(chosen)}] {stage}: {DESCRIPTIONS[stage]}")
-            start = time.perf_counter()
-            summary = STAGE_FUNCTIONS[stage](config, active, progress)
-            seconds = time.perf_counter() - start
-            echo(f"    {summary} ({_elapsed(seconds)})")
-            outcomes.append(StageOutcome(stage, summary, seconds))
+        with insistent_interrupts():
+            for number, stage in enumerate(chosen, 1):
+                echo(f"[{number}/{len(chosen)}] {stage}: {DESCRIPTIONS[stage]}")
+                start = time.perf_counter()
+                summary = STAGE_FUNCTIONS[stage](config, active, progress)
+                seconds = time.perf_counter() - start
+                echo(f"    {summary} ({_elapsed(seconds)})")
+                outcomes.append(StageOutcome(stage, summary, seconds))
     return outcomes

@@ -99,7 +99,7 @@ def open_group(store: str | os.PathLike[str] | CampaignStore, group: str, hint: 
     store = as_store(store)
     try:
         with quiet_zarr():
-            ds = xr.open_zarr(store.path, group=group, consolidated=False).load()
+            ds = xr.open_zarr(store.path, group=group, consolidated=False, chunks=None).load()
     except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
         ds = None
     if ds is None or not ds.attrs.get("complete"):

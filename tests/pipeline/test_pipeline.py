@@ -132,7 +132,8 @@ def _run_cli(args: list[str], **kw) -> subprocess.Popen:
                             text=True, **kw)  # fmt: skip
 
 
-def test_ctrl_c_leaves_a_store_that_a_rerun_completes(tmp_path, campaign):
+@pytest.mark.parametrize("cluster", [["--synchronous"], ["--workers", "1"]])
+def test_ctrl_c_leaves_a_store_that_a_rerun_completes(tmp_path, campaign, cluster):
     steps = 300
     training = {**TINY_MODEL, "training": {**TINY_MODEL["training"], "steps": steps,
                                            "checkpoint_every": 10}}  # fmt: skip
@@ -141,13 +142,14 @@ def test_ctrl_c_leaves_a_store_that_a_rerun_completes(tmp_path, campaign):
     path = tmp_path / "run.yaml"
     config.to_yaml(path)
 
-    run = _run_cli(["run", str(path), "--synchronous"])
+    # a terminal's Ctrl-C reaches the whole process group: the LocalCluster's workers too
+    run = _run_cli(["run", str(path), *cluster], start_new_session=True)
     for line in run.stdout:  # wait until training runs, then press Ctrl-C
         if line.startswith("[4/7] train"):
             break
     while not (tmp_path / "model.pt").exists() and run.poll() is None:
         time.sleep(0.05)
-    run.send_signal(signal.SIGINT)
+    os.killpg(run.pid, signal.SIGINT)
     out, err = run.communicate(timeout=120)
     assert run.returncode == INTERRUPTED, (out, err)
     assert "interrupted" in err and f"cloudorg run {path}" in err
@@ -156,7 +158,7 @@ def test_ctrl_c_leaves_a_store_that_a_rerun_completes(tmp_path, campaign):
     assert not (tmp_path / "report.html").exists()
     assert len(CampaignStore.open(config.store).scene_ids()) == 2
 
-    rerun = _run_cli(["run", str(path), "--synchronous"])
+    rerun = _run_cli(["run", str(path), *cluster])
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert load_checkpoint(tmp_path / "model.pt").step == steps
