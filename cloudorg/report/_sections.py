@@ -155,11 +155,12 @@ def metrics_section(campaign: Campaign) -> list[str]:
         for m, u in zip(summary.metric.values, summary.metric_units.values, strict=True)
     ]
     dim = summary["group_mean"].dims[0]
+    plural = {"class": "classes", "cluster": "clusters"}.get(dim, f"{dim} groups")
     body = [
         paragraph(
             "Organisation metrics of each tile's cloud mask (lengths in km). The F statistic "
-            f"compares the spread between {dim}s with the spread within them: the larger it "
-            f"is, the better the metric separates the {dim}s."
+            f"compares the spread between {plural} with the spread within them: the larger it "
+            f"is, the better the metric separates the {plural}."
         ),
         table(["metric", "units", "mean", "tiles with a value", f"F ({dim})"], rows),
         figure(plot_metric_summary(summary), f"Metrics per {dim}: mean ± standard deviation"),
