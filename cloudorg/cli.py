@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -223,8 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if not args.verbose:
         logging.getLogger("satpy").setLevel(logging.ERROR)
-        # distributed sets its loggers' levels from the dask config when imported
-        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+        # distributed sets its loggers' levels from the dask config when it is imported
+        import dask
+
+        dask.config.set({"logging.distributed": "warning"})
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except CloudorgError as err:
