@@ -15,7 +15,7 @@ file's directory. The ``stages`` list says which stages run (default: all, in or
       checkpoint: model.pt               # trained (or resumed) here unless train: false
       tile2vec: {model: {width: 16, embedding_dim: 32}, training: {steps: 500}}
     embed: {batch_size: 64}
-    analysis: {k: 4}
+    analysis: {k: 4, scales: [64, 128, 256]}
     report: {out: report.html}
 
 Examples
@@ -172,10 +172,15 @@ class EmbedSection(ConfigBase):
 
 @dataclass(frozen=True)
 class AnalysisSection(ConfigBase):
-    """Clustering and scores (:func:`cloudorg.analysis.campaign.analyse`)."""
+    """Clustering and scores (:func:`cloudorg.analysis.campaign.analyse`) and, when
+    ``scales`` lists tile sizes, the scale study of the model over them
+    (:func:`cloudorg.analysis.campaign.store_scale_study`, tiles overlapping by
+    ``scale_overlap``)."""
 
     k: int = 4
     seed: int = 0
+    scales: tuple[int, ...] = ()
+    scale_overlap: float | None = None
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ _DEMO = {
         },
     },
     "embed": {"batch_size": 128},
-    "analysis": {"k": 4},
+    "analysis": {"k": 4, "scales": [64, 96, 128, 192], "scale_overlap": 0.5},
     "report": {"out": "report.html"},
 }
 

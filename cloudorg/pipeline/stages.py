@@ -124,40 +124,56 @@ def _train(config: PipelineConfig, client: Any, progress: bool) -> str:
     )
 
 
+def _replacing(write: Callable[[bool], Any]) -> tuple[Any, str]:
+    """``write(overwrite=False)``, and again with ``overwrite=True`` when the store holds
+    embeddings of another model or of an older tile table: the run's model replaces them.
+    Returns the result and a note for the summary."""
+    try:
+        return write(False), ""
+    except StoreError as err:
+        if "overwrite" not in str(err):
+            raise
+    return write(True), " (replacing embeddings of another model or tile table)"
+
+
 def _embed(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..models import embed
 
     t, e = config.tiles, config.embed
 
-    def run(overwrite: bool) -> Any:
-        return embed(
-            config.store, config.model.checkpoint, tile_size=t.size, stride=t.stride,
-            edge=t.edge, batch_size=e.batch_size, device=e.device, client=client,
-            overwrite=overwrite, progress=progress,
-        )  # fmt: skip
+    def write(overwrite: bool) -> Any:
+        return embed(config.store, config.model.checkpoint, tile_size=t.size, stride=t.stride,
+                     edge=t.edge, batch_size=e.batch_size, device=e.device, client=client,
+                     overwrite=overwrite, progress=progress)  # fmt: skip
 
-    try:
-        emb = run(overwrite=False)
-        replaced = ""
-    except StoreError as err:  # embeddings of another model or of an older tile table
-        if "overwrite" not in str(err):
-            raise
-        emb = run(overwrite=True)
-        replaced = " (replacing embeddings of another model or tile table)"
+    emb, replaced = _replacing(write)
     n_ok = int(emb.notnull().all("embedding").sum())
     return f"{n_ok} of {emb.sizes['tile']} tiles in {emb.sizes['embedding']} dimensions{replaced}"
 
 
 def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
-    from ..analysis.campaign import analyse
+    from ..analysis.campaign import analyse, store_scale_study
 
-    ds = analyse(config.store, tiling=tiling_name(config), k=config.analysis.k,
-                 seed=config.analysis.seed, progress=progress)  # fmt: skip
+    a = config.analysis
+    ds = analyse(config.store, tiling=tiling_name(config), k=a.k, seed=a.seed,
+                 progress=progress)  # fmt: skip
     scores = [
         f"{f}: K {int(row.k)}, NMI {float(row.nmi):.2f} (chance {float(row.nmi_chance):.2f})"
         for f, row in ((f, ds.sel(features=f)) for f in ds.features.values)
     ]
-    return "; ".join(scores) or "; ".join(ds.attrs["notes"])
+    summary = "; ".join(scores) or "; ".join(ds.attrs["notes"])
+    if a.scales:
+
+        def study(overwrite: bool) -> Any:
+            return store_scale_study(config.store, config.model.checkpoint, a.scales,
+                                     overlap=a.scale_overlap, k=a.k, seed=a.seed, client=client,
+                                     overwrite=overwrite, progress=progress)  # fmt: skip
+
+        table, replaced = _replacing(study)
+        nmis = ", ".join(f"{int(size)} px {float(table.nmi.sel(scale=size)):.2f}"
+                         for size in table.scale.values)  # fmt: skip
+        summary += f"; NMI by tile size: {nmis}{replaced}"
+    return summary
 
 
 def _report(config: PipelineConfig, client: Any, progress: bool) -> str:

@@ -104,11 +104,13 @@ def test_whole_run_on_a_local_cluster_then_a_rerun_resumes(tmp_path, campaign):
     assert (read_manifest(store)["status"] == "ingested").all()
     root = zarr.open_group(config.store, mode="r")
     for group in ("tiles/64px_stride32", "metrics/64px_stride32_greyscale",
-                  "embeddings/64px_stride32", "analysis/64px_stride32"):  # fmt: skip
+                  "embeddings/64px_stride32", "analysis/64px_stride32",
+                  "analysis/scale_study", "embeddings/192px_stride96"):  # fmt: skip
         assert group in root, group
     embeddings = xr.open_zarr(config.store, group="embeddings/64px_stride32")["embeddings"]
     assert embeddings.sizes["embedding"] == 8 and int(embeddings.notnull().all("embedding").sum())
     assert load_checkpoint(config.model.checkpoint).step == 12
+    assert "NMI by tile size: 64 px" in outcomes[5].summary
     html = Path(config.report.out).read_text()
     assert html.startswith("<!DOCTYPE html>") and "data:image/png;base64," in html
 
