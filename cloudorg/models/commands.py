@@ -192,6 +192,18 @@ def _add_device_options(p: argparse.ArgumentParser) -> None:
                    help="torch CPU threads (default: the available cores)")  # fmt: skip
 
 
+def _add_tile_options(p: argparse.ArgumentParser, title: str, verb: str) -> Any:
+    """The tiling and channel options of ``embed`` and ``classify``; returns their group."""
+    g = p.add_argument_group(title)
+    g.add_argument("--size", type=int, metavar="PX", help="tile edge in pixels")
+    g.add_argument("--stride", type=int, metavar="PX", help="stride (with --size)")
+    g.add_argument("--edge", choices=("drop", "pad", "shift"), help="edge policy")
+    g.add_argument("--channels", nargs="+", metavar="VAR", help="scene variables as channels")
+    g.add_argument("--filters", nargs="*", metavar="FLAG",
+                   help=f"flags that exclude tiles (none given: {verb} every tile)")  # fmt: skip
+    return g
+
+
 def register(subparsers: Any) -> None:
     """Add the ``train``, ``embed`` and ``classify`` commands to the ``cloudorg`` command.
 
@@ -239,13 +251,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", required=True, metavar="PT",
                    help="checkpoint of `cloudorg train` (Tile2Vec), of an autoencoder or of "
                    "DeepCluster (DeepClusterResult.save)")  # fmt: skip
-    g = p.add_argument_group("tiles (default: those the model was trained on)")
-    g.add_argument("--size", type=int, metavar="PX", help="tile edge in pixels")
-    g.add_argument("--stride", type=int, metavar="PX", help="stride (with --size)")
-    g.add_argument("--edge", choices=("drop", "pad", "shift"), help="edge policy")
-    g.add_argument("--channels", nargs="+", metavar="VAR", help="scene variables as channels")
-    g.add_argument("--filters", nargs="*", metavar="FLAG",
-                   help="flags that exclude tiles (none given: embed every tile)")  # fmt: skip
+    _add_tile_options(p, "tiles (default: those the model was trained on)", "embed")
     p.add_argument("--batch-size", type=int, default=64, help="tiles per batch (default: 64)")
     p.add_argument("--block-size", type=int, default=4096,
                    help="tiles per block, the unit of resuming and of Dask tasks "
@@ -278,13 +284,7 @@ def register(subparsers: Any) -> None:
                    help='run configuration: a JSON file or text, {"model": {...}, "weighting": '
                    '"inverse|balanced|none", "augment": true, "training": {...}, "data": '
                    '{...}} (default: the report\'s ResNet-18 + 100-30-10-5)')  # fmt: skip
-    g = p.add_argument_group("tiles (default: the config's data section)")
-    g.add_argument("--size", type=int, metavar="PX", help="tile edge in pixels")
-    g.add_argument("--stride", type=int, metavar="PX", help="stride (with --size)")
-    g.add_argument("--edge", choices=("drop", "pad", "shift"), help="edge policy")
-    g.add_argument("--channels", nargs="+", metavar="VAR", help="scene variables as channels")
-    g.add_argument("--filters", nargs="*", metavar="FLAG",
-                   help="flags that exclude tiles (none given: use every tile)")  # fmt: skip
+    g = _add_tile_options(p, "tiles (default: the config's data section)", "use")
     g.add_argument("--min-label-fraction", type=float, default=0.5, metavar="F",
                    help="keep a tile of a class only when the class covers at least this "
                    "fraction of it (default: 0.5)")  # fmt: skip
