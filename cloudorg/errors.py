@@ -31,5 +31,10 @@ class StoreError(CloudorgError):
     """A campaign store that is missing, inconsistent or of an unexpected layout."""
 
 
+class OtherResultsError(StoreError):
+    """The store already holds results of another model or input at the place a run would
+    write (replace them with ``overwrite=True``)."""
+
+
 class ConfigError(CloudorgError, ValueError):
     """An argument or configuration value outside what is accepted."""

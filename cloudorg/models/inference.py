@@ -61,7 +61,7 @@ import zarr
 from tqdm.auto import tqdm
 
 from ..distributed import SYNCHRONOUS, ClientLike, active_client, cluster_client, map_ordered
-from ..errors import ConfigError, StoreError
+from ..errors import ConfigError, OtherResultsError, StoreError
 from ..store import CampaignStore, quiet_zarr
 from ..tiles.filters import usable
 from ..tiles.grid import TileSpec, as_store
@@ -271,7 +271,7 @@ def _open_or_create(
             return set(attrs.get("completed_blocks", []))
         diffs = ", ".join(f"{k}: {same[k]!r} in the store, {want[k]!r} now" for k in same
                           if same[k] != want[k])  # fmt: skip
-        raise StoreError(
+        raise OtherResultsError(
             f"{store.path}: group {group} holds other {output.noun} ({diffs}); pass "
             "overwrite=True (`--overwrite`) to replace them, or give these another name"
         )

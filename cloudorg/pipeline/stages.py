@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, StoreError
+from ..errors import ConfigError, OtherResultsError
 from .config import PipelineConfig
 
 __all__ = ["DESCRIPTIONS", "STAGE_FUNCTIONS", "StageFunction", "tiling_name"]
@@ -130,10 +130,8 @@ def _replacing(write: Callable[[bool], Any]) -> tuple[Any, str]:
     Returns the result and a note for the summary."""
     try:
         return write(False), ""
-    except StoreError as err:
-        if "overwrite" not in str(err):
-            raise
-    return write(True), " (replacing embeddings of another model or tile table)"
+    except OtherResultsError:
+        return write(True), " (replacing embeddings of another model or tile table)"
 
 
 def _embed(config: PipelineConfig, client: Any, progress: bool) -> str:

@@ -15,7 +15,7 @@ import xarray as xr
 import zarr
 
 from cloudorg.errors import ConfigError
-from cloudorg.models import load_checkpoint
+from cloudorg.models import load_checkpoint, load_tile_model
 from cloudorg.pipeline import STAGES, PipelineConfig, run_pipeline, select_stages
 from cloudorg.pipeline.commands import INTERRUPTED
 from cloudorg.pipeline.demo import _DEMO, write_demo_campaign
@@ -166,3 +166,20 @@ def test_ctrl_c_leaves_a_store_that_a_rerun_completes(tmp_path, campaign, cluste
     assert load_checkpoint(tmp_path / "model.pt").step == steps
     assert f"report: {tmp_path / 'report.html'}" in out
     assert (tmp_path / "report.html").exists()
+
+
+def test_a_new_model_replaces_the_embeddings_of_the_old_one(tmp_path, campaign):
+    config = tiny_config(tmp_path, ingest={"inputs": [str(campaign / "data")]})
+    quiet = {"client": "synchronous", "progress": False, "echo": lambda _: None}
+    first = run_pipeline(config, stages=["ingest", "tiles", "train", "embed"], **quiet)
+    assert "replacing" not in first[-1].summary
+    tile2vec = config.model.tile2vec
+    other = config.replace(model=config.model.replace(
+        checkpoint=str(tmp_path / "other.pt"),
+        tile2vec=tile2vec.replace(training=tile2vec.training.replace(seed=1)),
+    ))  # fmt: skip
+    second = run_pipeline(other, stages=["train", "embed"], **quiet)
+    assert "replacing embeddings of another model" in second[-1].summary
+    stored = zarr.open_group(config.store, mode="r")["embeddings/64px_stride32"].attrs
+    assert stored["model_id"] == load_tile_model(tmp_path / "other.pt")[0].model_id
+    assert stored["model_id"] != load_tile_model(tmp_path / "model.pt")[0].model_id
