@@ -78,15 +78,8 @@ def embed_tiles(
     ...
     cloudorg.errors.ConfigError: tiles: 1 channel (tiles), the model takes in_channels=3
     """
-    if (
-        not isinstance(tiles, xr.DataArray)
-        or tiles.dims[0] != "tile"
-        or tiles.dims[-2:]
-        != (
-            "y",
-            "x",
-        )
-    ):
+    dims = tiles.dims if isinstance(tiles, xr.DataArray) else ()
+    if dims[:1] != ("tile",) or dims[-2:] != ("y", "x"):
         raise ConfigError("tiles: expected a DataArray with dims (tile, [band,] y, x)")
     if batch_size < 1:
         raise ConfigError(f"batch_size: expected a positive integer, got {batch_size}")

@@ -31,7 +31,6 @@ INTERRUPTED = 130
 
 
 def _run(config: Any, args: argparse.Namespace, rerun: str) -> int:
-    from ..distributed import SYNCHRONOUS
     from .run import run_pipeline, select_stages
 
     cluster = config.cluster.replace(
@@ -42,8 +41,7 @@ def _run(config: Any, args: argparse.Namespace, rerun: str) -> int:
     config = config.replace(cluster=cluster)
     stages = select_stages(config.stages, only=args.only, skip=args.skip or (), start=args.start)
     try:
-        outcomes = run_pipeline(config, stages=stages, progress=show_progress(args),
-                                client=SYNCHRONOUS if cluster.synchronous else None)  # fmt: skip
+        outcomes = run_pipeline(config, stages=stages, progress=show_progress(args))
     except KeyboardInterrupt:
         print(f"\ninterrupted: what finished is in {config.store}; run `{rerun}` to go on "
               "where it stopped", file=sys.stderr)  # fmt: skip
