@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .analysis.commands import register as register_analysis
-from .cli_options import add_cluster_options, client_of
+from .cli_options import add_cluster_options, add_store_argument, client_of
 from .errors import CloudorgError
 from .metrics.commands import register as register_metrics
 from .models.commands import register as register_models
@@ -66,7 +66,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
     from .distributed import cluster_client
     from .ingest import ingest
-    from .store import read_manifest
+    from .store import StoreLocation, read_manifest
 
     with cluster_client(client_of(args), n_workers=args.workers) as client:
         _print_dashboard(client)
@@ -77,7 +77,7 @@ def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
         )  # fmt: skip
     counts = read_manifest(args.store)["status"].value_counts().to_dict()
     print(
-        f"store {Path(args.store).resolve()}: {ds.sizes.get('scene', 0)} scenes; files "
+        f"store {StoreLocation(args.store)}: {ds.sizes.get('scene', 0)} scenes; files "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
 
@@ -93,7 +93,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     store = CampaignStore.open(args.store)
     attrs = store.attrs
     dom = store.domain
-    print(f"store:      {store.path.resolve()} (zarr v{store.zarr_format})")
+    print(f"store:      {store.url} (zarr v{store.zarr_format})")
     print(
         f"domain:     {dom.name}: lon {dom.lon_min:g}..{dom.lon_max:g}, lat {dom.lat_min:g}.."
         f"{dom.lat_max:g}, {dom.resolution_km:g} km, {dom.shape[0]} x {dom.shape[1]} px"
@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "and append them to a zarr campaign store. A rerun ingests only what is "
                        "missing.")  # fmt: skip
     p.add_argument("inputs", nargs="+", metavar="FILES_OR_DIRS", help="files or directories")
-    p.add_argument("--store", required=True, help="campaign store (created when absent)")
+    add_store_argument(p, "campaign store (created when absent)", option=True)
     _add_domain_options(p)
     _add_ingest_options(p)
     add_cluster_options(p)
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="describe a campaign store",
         description="Scenes, variables and the manifest of a store.",
     )
-    p.add_argument("store")
+    add_store_argument(p)
     p.add_argument("--max-rows", type=int, default=20, help="rows of tables shown (default: 20)")
     p.set_defaults(func=_cmd_info)
 

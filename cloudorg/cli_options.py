@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["add_cluster_options", "client_of", "show_progress"]
+__all__ = ["add_cluster_options", "add_store_argument", "client_of", "show_progress"]
 
 
 def add_cluster_options(p: argparse.ArgumentParser) -> None:
@@ -34,6 +34,29 @@ def add_cluster_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--workers", type=int, metavar="N", help="workers of the LocalCluster")
     g.add_argument("--synchronous", action="store_true",
                    help="no cluster: run everything in this process (debugging)")  # fmt: skip
+
+
+def add_store_argument(
+    p: argparse.ArgumentParser, what: str = "campaign store", *, option: bool = False
+) -> None:
+    """Add the campaign store argument (``STORE``, or ``--store`` with ``option``): a
+    local path or an object-store URL.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_store_argument(p)
+    >>> p.parse_args(["s3://bucket/c.zarr"]).store
+    's3://bucket/c.zarr'
+    """
+    text = (
+        f"{what}: a local path or an object-store URL (s3://bucket/campaign.zarr; credentials "
+        "and endpoint from the environment: AWS_PROFILE, AWS_ENDPOINT_URL, ...)"
+    )
+    if option:
+        p.add_argument("--store", required=True, metavar="STORE", help=text)
+    else:
+        p.add_argument("store", metavar="STORE", help=text)
 
 
 def client_of(args: argparse.Namespace) -> Any:

@@ -31,9 +31,13 @@ class StoreError(CloudorgError):
     """A campaign store that is missing, inconsistent or of an unexpected layout."""
 
 
+class StoreBusyError(StoreError):
+    """Another process is writing the store (one writer at a time)."""
+
+
 class OtherResultsError(StoreError):
-    """The store already holds results of another model or input at the place a run would
-    write (replace them with ``overwrite=True``)."""
+    """The store already holds results of another configuration (model, parameters, tile
+    table) at the place a run would write (replace them with ``overwrite=True``)."""
 
 
 class ConfigError(CloudorgError, ValueError):

@@ -28,3 +28,51 @@ def myd35_real_dir() -> Path:
     """The real Aqua MODIS MYD35_L2 cloud-mask granule."""
     assert MYD35_REAL.is_dir(), f"real MYD35 test data missing at {MYD35_REAL}"
     return MYD35_REAL
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    """An S3-compatible server on 127.0.0.1 (moto's, as s3fs tests itself), for the whole
+    session; the environment points every S3 client at it, Dask workers and subprocesses
+    included."""
+    import logging
+
+    import s3fs
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    saved = {k: os.environ.get(k) for k in _S3_ENVIRONMENT}
+    os.environ.update({**_S3_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
+    s3fs.S3FileSystem.clear_instance_cache()
+    yield endpoint
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+_S3_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "cloudorg-test",
+    "AWS_SECRET_ACCESS_KEY": "cloudorg-test",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ENDPOINT_URL": "",
+}
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint) -> str:
+    """A new empty bucket on the test server: ``s3://<name>``."""
+    import uuid
+
+    import s3fs
+
+    name = f"cloudorg-{uuid.uuid4().hex[:12]}"
+    s3fs.S3FileSystem().mkdir(name)
+    return f"s3://{name}"

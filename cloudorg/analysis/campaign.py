@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-import zarr
 from dask.base import tokenize
 from tqdm.auto import tqdm
 
@@ -48,7 +47,7 @@ from cloudorg.analysis.metric_space import metric_silhouettes, metric_summary
 from cloudorg.analysis.scales import scale_study
 from cloudorg.analysis.scores import confusion_matrix, contingency_table, nmi_from_table
 from cloudorg.errors import ConfigError, StoreError
-from cloudorg.store import CampaignStore, quiet_zarr
+from cloudorg.store import CampaignStore, layout
 
 __all__ = [
     "ANALYSIS_GROUP",
@@ -61,8 +60,7 @@ __all__ = [
     "store_scale_study",
 ]
 
-ANALYSIS_GROUP = "analysis"
-SCALE_STUDY = "scale_study"
+ANALYSIS_GROUP = layout.ANALYSIS
 FEATURE_SETS = ("embeddings", "metrics")
 """Feature sets an analysis can cluster: the tiles' embeddings and their cloud metrics."""
 N_SHUFFLES = 200
@@ -78,27 +76,21 @@ def analysis_group(tiling: str) -> str:
     >>> analysis_group("256px_stride128")
     'analysis/256px_stride128'
     """
-    return f"{ANALYSIS_GROUP}/{tiling}"
-
-
-def _subgroups(store: CampaignStore, parent: str) -> list[str]:
-    with quiet_zarr():
-        root = zarr.open_group(store.path, mode="r", use_consolidated=False)
-        return sorted(name for name, _ in root[parent].groups()) if parent in root else []
+    return layout.analysis(tiling)
 
 
 def _metrics_group(store: CampaignStore, tiling: str, mask: str | None) -> str | None:
     """The metrics group of a tiling: of mask method ``mask``, else greyscale, else any."""
     from cloudorg.masks import METHODS
 
-    names = set(_subgroups(store, "metrics"))
+    names = {f"{layout.METRICS}/{name}" for name in store.subgroups(layout.METRICS)}
     methods = [mask] if mask else [m for m in ("greyscale", *METHODS)]
-    found = [m for m in methods if f"{tiling}_{m}" in names]
-    return f"metrics/{tiling}_{found[0]}" if found else None
+    found = [layout.metrics(tiling, m) for m in methods if layout.metrics(tiling, m) in names]
+    return found[0] if found else None
 
 
 def _has_embeddings(store: CampaignStore, tiling: str) -> bool:
-    return tiling in _subgroups(store, "embeddings")
+    return tiling in store.subgroups(layout.EMBEDDINGS)
 
 
 def _resolve_tiling(store: CampaignStore, tiling: str | None) -> str:
@@ -107,13 +99,13 @@ def _resolve_tiling(store: CampaignStore, tiling: str | None) -> str:
     tables = list_tile_tables(store)
     if not tables:
         raise ConfigError(
-            f"{store.path}: nothing to analyse: the store has no tile table; build one with "
+            f"{store.url}: nothing to analyse: the store has no tile table; build one with "
             "`cloudorg tiles` (cloudorg.tiles.build_tile_table), then compute metrics "
             "(`cloudorg metrics`) or embeddings (`cloudorg embed`)"
         )
     if tiling is not None:
         if tiling not in tables:
-            raise ConfigError(f"tiling: {tiling!r} has no tile table in {store.path}; "
+            raise ConfigError(f"tiling: {tiling!r} has no tile table in {store.url}; "
                               f"the store has {tables}")  # fmt: skip
         return tiling
     featured = [t for t in tables if _has_embeddings(store, t) or _metrics_group(store, t, None)]
@@ -145,13 +137,11 @@ def _only_tiles(data: Any) -> Any:
 def _read_inputs(
     store: CampaignStore, tiling: str, features: Sequence[str], mask: str | None
 ) -> _Inputs:
-    from cloudorg.metrics.campaign import METRICS_GROUP
     from cloudorg.models import open_embeddings
     from cloudorg.tiles.filters import usable
     from cloudorg.tiles.grid import TileSpec
-    from cloudorg.tiles.storage import open_group
 
-    table = open_group(store, f"tiles/{tiling}", "build it with `cloudorg tiles`")
+    table = store.group(layout.tile_table(tiling)).open("build it with `cloudorg tiles`")
     spec = TileSpec.from_attrs(table.attrs)
     inputs = _Inputs(tiling, table, None, {}, {})
     if "label" in table and bool((table["label"] >= 1).any()):
@@ -165,16 +155,17 @@ def _read_inputs(
         if _has_embeddings(store, tiling):
             emb = open_embeddings(store, spec.size, stride=spec.stride, edge=spec.edge)
             inputs.features["embeddings"] = _only_tiles(emb).rename("embeddings")
-            inputs.sources["embeddings"] = f"embeddings/{tiling} (model {emb.attrs['model_id']})"
+            source = layout.embeddings(tiling)
+            inputs.sources["embeddings"] = f"{source} (model {emb.attrs['model_id']})"
         else:
             inputs.notes.append(
-                f"no embeddings/{tiling} in the store: run `cloudorg embed` "
+                f"no {layout.embeddings(tiling)} in the store: run `cloudorg embed` "
                 "(cloudorg.models.embed) to add the embedding analysis"
             )
     if "metrics" in features:
         group = _metrics_group(store, tiling, mask)
         if group:
-            ds = open_group(store, group, "compute it with `cloudorg metrics`")
+            ds = store.group(group).open("compute it with `cloudorg metrics`")
             metrics = _only_tiles(ds[list(ds.attrs["metrics"])])
             # the tiles the quality filters keep, as for the embeddings
             inputs.features["metrics"] = metrics.where(
@@ -183,18 +174,18 @@ def _read_inputs(
             inputs.sources["metrics"] = group
         else:
             inputs.notes.append(
-                f"no {METRICS_GROUP}/{tiling}_{mask or '<mask>'} in the store: run "
+                f"no {layout.metrics(tiling, mask or '<mask>')} in the store: run "
                 "`cloudorg metrics` (cloudorg.metrics.metrics_for_store) to add the metric "
                 "analysis"
             )
     for name, data in inputs.features.items():
         if data.sizes[TILE] != table.sizes[TILE]:
             raise StoreError(
-                f"{store.path}: {inputs.sources[name]} has {data.sizes[TILE]} tiles, the tile "
+                f"{store.url}: {inputs.sources[name]} has {data.sizes[TILE]} tiles, the tile "
                 f"table {tiling} {table.sizes[TILE]}; recompute it for the current table"
             )
     if not inputs.features:
-        raise ConfigError(f"{store.path}: nothing to analyse for tiling {tiling}: "
+        raise ConfigError(f"{store.url}: nothing to analyse for tiling {tiling}: "
                           + "; ".join(inputs.notes))  # fmt: skip
     return inputs
 
@@ -272,9 +263,15 @@ def _summary(rows: dict[str, dict[str, Any]]) -> xr.Dataset:
     )
 
 
+def _native(values: np.ndarray) -> np.ndarray:
+    """In native byte order: dask's tokens tell ``<f4`` (zarr's reads) from ``=f4``
+    (arrays computed on Dask workers) though the values are the same."""
+    return np.asarray(values, dtype=values.dtype.newbyteorder("="))
+
+
 def _token(inputs: _Inputs, k: K, seed: int, features: Sequence[str]) -> str:
-    labels = None if inputs.labels is None else inputs.labels.values
-    data = {n: d.to_array().values if isinstance(d, xr.Dataset) else d.values
+    labels = None if inputs.labels is None else _native(inputs.labels.values)
+    data = {n: _native(d.to_array().values if isinstance(d, xr.Dataset) else d.values)
             for n, d in inputs.features.items()}  # fmt: skip
     return tokenize(__version__, labels, data, inputs.sources, str(k), seed, list(features))
 
@@ -305,21 +302,19 @@ def open_analysis(
     ...
     cloudorg.errors.StoreError: ...: no analysis in the store; run `cloudorg analyse` ...
     """
-    from cloudorg.tiles.grid import as_store
-    from cloudorg.tiles.storage import open_group
-
-    store = as_store(store)
+    store = CampaignStore.open(store)
     if tiling is None:
-        done = [t for t in _subgroups(store, ANALYSIS_GROUP) if t != SCALE_STUDY]
+        study = layout.SCALE_STUDY.rpartition("/")[2]
+        done = [t for t in store.subgroups(ANALYSIS_GROUP) if t != study]
         if len(done) != 1:
             raise StoreError(
-                f"{store.path}: no analysis in the store; run `cloudorg analyse` "
+                f"{store.url}: no analysis in the store; run `cloudorg analyse` "
                 "(cloudorg.analysis.campaign.analyse)"
                 if not done
-                else f"{store.path}: analyses of several tilings {done}; choose one (tiling)"
+                else f"{store.url}: analyses of several tilings {done}; choose one (tiling)"
             )
         tiling = done[0]
-    return open_group(store, analysis_group(tiling), "run `cloudorg analyse` first")
+    return store.group(analysis_group(tiling)).open("run `cloudorg analyse` first")
 
 
 def analysis_result(analysis: xr.Dataset, features: str, part: str) -> xr.Dataset:
@@ -417,10 +412,7 @@ def analyse(
     ...
     cloudorg.errors.ConfigError: ...: nothing to analyse for tiling 64px: ...
     """
-    from cloudorg.tiles.grid import as_store
-    from cloudorg.tiles.storage import open_group, write_group
-
-    store = as_store(store)
+    store = CampaignStore.open(store)
     seed = check_seed(seed)
     k = k if k == "auto" else check_int(k, "k", 2)
     features = list(dict.fromkeys([features] if isinstance(features, str) else features))
@@ -430,10 +422,10 @@ def analyse(
     tiling = _resolve_tiling(store, tiling)
     inputs = _read_inputs(store, tiling, features, mask)
     token = _token(inputs, k, seed, features)
-    group = analysis_group(tiling)
+    group = store.group(analysis_group(tiling))
     if not overwrite:
         try:
-            old = open_group(store, group, "")
+            old = group.open("")
         except StoreError:
             old = None
         if old is not None and old.attrs.get("inputs_token") == token:
@@ -456,7 +448,7 @@ def analyse(
         "Conventions": "CF-1.10",
         "cloudorg_version": __version__,
         "tiling": tiling,
-        "tile_table": f"tiles/{tiling}",
+        "tile_table": layout.tile_table(tiling),
         "sources": inputs.sources,
         "notes": inputs.notes,
         "k": str(k),
@@ -465,8 +457,9 @@ def analyse(
         "inputs_token": token,
         RESULTS: jsonable({prefix: dict(r.attrs) for prefix, r in results.items()}),
     }
-    write_group(store, group, ds)
-    return open_group(store, group, "")
+    with store.writing():
+        group.replace(ds)
+    return group.open("")
 
 
 def open_scale_study(store: str | os.PathLike[str] | CampaignStore) -> xr.Dataset:
@@ -496,10 +489,11 @@ def open_scale_study(store: str | os.PathLike[str] | CampaignStore) -> xr.Datase
     ...
     cloudorg.errors.StoreError: ...: no group analysis/scale_study; run store_scale_study ...
     """
-    from cloudorg.tiles.storage import open_group
-
-    return open_group(store, f"{ANALYSIS_GROUP}/{SCALE_STUDY}",
-                      "run store_scale_study (cloudorg.analysis.campaign) first")  # fmt: skip
+    return (
+        CampaignStore.open(store)
+        .group(layout.SCALE_STUDY)
+        .open("run store_scale_study (cloudorg.analysis.campaign) first")
+    )
 
 
 def store_scale_study(
@@ -570,10 +564,8 @@ def store_scale_study(
     """
     from cloudorg.models import embed
     from cloudorg.tiles import build_tile_table
-    from cloudorg.tiles.grid import as_store
-    from cloudorg.tiles.storage import write_group
 
-    store = as_store(store)
+    store = CampaignStore.open(store)
     tilings: list[str] = []
     model_ids: set[str] = set()
 
@@ -601,5 +593,6 @@ def store_scale_study(
         tilings=tilings,
         overlap=0.0 if overlap is None else float(overlap),
     )
-    write_group(store, f"{ANALYSIS_GROUP}/{SCALE_STUDY}", study)
+    with store.writing():
+        store.group(layout.SCALE_STUDY).replace(study)
     return open_scale_study(store)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import show_progress
+from ..cli_options import add_store_argument, show_progress
 
 __all__ = ["register"]
 
@@ -60,7 +60,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("store", help="campaign store")
+    add_store_argument(p)
     p.add_argument("--tiling", metavar="NAME",
                    help="tiling, e.g. 256px or 128px_stride64 (default: the store's only "
                    "tiling with metrics or embeddings)")  # fmt: skip

@@ -9,7 +9,10 @@ Tasks: one per scene and storage block (the tiles whose first pixel lies in one 
 chunk, :func:`cloudorg.tiles.cutting.plan_blocks`), named
 ``metrics-<scene_id>-y<row>x<col>-<token>`` on the dashboard. A task reads its block once,
 makes the mask of the block, cuts the tiles out of it in one gather and runs the per-tile
-loop of :class:`~cloudorg.metrics.tiled.TileMetrics`; only the values come back.
+loop of :class:`~cloudorg.metrics.tiled.TileMetrics`. The values of a block of rows of
+the group (the scenes of one zarr chunk) are gathered by one more task on a worker,
+``metrics-write-<block>``, which writes them into the store: the calling process only
+records which blocks are done.
 
 Store layout: one group per tiling and mask method, ``metrics/{tiling}_{method}``
 (``metrics/256px_greyscale``), dim ``tile`` aligned with the tile table (same ``tile``
@@ -17,12 +20,11 @@ coordinate, ``scene_index``, ``scene_id``, ``row0``, ``col0``), one float64 vari
 metric with ``units``, ``long_name`` and ``citation``, and the mask recipe, tiling and
 options in the attributes.
 
-Resuming: the group holds the tiles of the first ``scenes_done`` scenes of the store. It is
-rewritten atomically (:func:`cloudorg.tiles.storage.write_group`) with every finished
-scene at most every ``checkpoint_every`` seconds, at the end, and when the run stops on an
-error or an interrupt; a rerun computes only the scenes after those. A process killed
-outright loses at most the scenes of the last ``checkpoint_every`` seconds and never
-leaves a partial group.
+Resuming: the group is a block-written derived group (:mod:`cloudorg.store.groups`): it
+has a row for every tile of the table from the start, and records each block of rows
+once its values are written. A rerun computes only the blocks not done, including the
+new rows of scenes ingested since; a process killed outright loses only the blocks in
+flight. Readers accept the group once it is ``complete``.
 
 Examples
 --------
@@ -40,37 +42,32 @@ Examples
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import dask.array as da
 import numpy as np
 import xarray as xr
+from dask.base import tokenize
 from tqdm.auto import tqdm
 
 from cloudorg import __version__
-from cloudorg.distributed import SYNCHRONOUS, ClientLike, cluster_client, map_ordered
+from cloudorg.distributed import SYNCHRONOUS, ClientLike, cluster_client
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.masks import METHODS, MaskRecipe, cloud_mask
 from cloudorg.metrics.tiled import METRIC_DIM, TileMetrics
-from cloudorg.store import CampaignStore
+from cloudorg.store import BlockTarget, BlockWriter, CampaignStore, layout
 from cloudorg.tiles.cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks
 from cloudorg.tiles.filters import FilterConfig
-from cloudorg.tiles.grid import TileSpec, as_store
-from cloudorg.tiles.storage import open_group, write_group
+from cloudorg.tiles.grid import TileSpec
 from cloudorg.tiles.table import build_tile_table, open_tile_table, tile_table_group
 
 __all__ = ["METRICS_GROUP", "metrics_for_store", "metrics_group", "open_metrics"]
 
-METRICS_GROUP = "metrics"
+METRICS_GROUP = layout.METRICS
 ROW_COORDS = ("scene_index", "scene_id", "row0", "col0")
 """Tile-table columns every metrics group carries as coordinates."""
-IN_FLIGHT_PER_THREAD = 16
-"""Blocks submitted per worker thread ahead of the oldest unfinished one. Results come back
-in order; with the default of ``map_ordered`` (two per thread) one slow block leaves the
-other workers idle. A block's result is a few floats per tile, so many may wait."""
 
 
 def _recipe(mask: str | MaskRecipe) -> MaskRecipe:
@@ -85,7 +82,7 @@ def metrics_group(spec: TileSpec, mask: str | MaskRecipe = "greyscale") -> str:
     >>> metrics_group(TileSpec(128, stride=64), "product")
     'metrics/128px_stride64_product'
     """
-    return f"{METRICS_GROUP}/{spec.name}_{_recipe(mask).method}"
+    return layout.metrics(spec.name, _recipe(mask).method)
 
 
 def open_metrics(
@@ -117,7 +114,11 @@ def open_metrics(
 
 def _open(store: str | os.PathLike[str] | CampaignStore, group: str) -> xr.Dataset:
     """A metrics group, its variables in the order of its ``metrics`` attribute."""
-    ds = open_group(store, group, "compute it with metrics_for_store or `cloudorg metrics`")
+    ds = (
+        CampaignStore.open(store)
+        .group(group)
+        .open("compute it with metrics_for_store or `cloudorg metrics`")
+    )
     return ds[list(ds.attrs["metrics"])]
 
 
@@ -135,20 +136,20 @@ def _recipe_attrs(recipe: MaskRecipe) -> dict[str, Any]:
 
 
 def _tile_table(
-    store: CampaignStore, spec: TileSpec, client: ClientLike, progress: bool
+    store: CampaignStore, spec: TileSpec, n_scenes: int, client: ClientLike, progress: bool
 ) -> xr.Dataset:
-    """The store's tile table of a tiling, built when absent or behind the store's scenes
-    (keeping its filter thresholds)."""
+    """The store's tile table of a tiling, built when absent or behind the store's
+    ``n_scenes`` scenes (keeping its filter thresholds)."""
     try:
         table = open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
     except StoreError:
         table = None
     else:
-        if table.sizes["tile"] == table.attrs["tiles_per_scene"] * len(store.scene_ids()):
+        if table.sizes["tile"] == table.attrs["tiles_per_scene"] * n_scenes:
             return table
         if table.attrs.get("label_source") == "zooniverse":
             raise StoreError(
-                f"{store.path}: the tile table {tile_table_group(spec)} lacks scenes added "
+                f"{store.url}: the tile table {tile_table_group(spec)} lacks scenes added "
                 "since it was built; bring it up to date with its label boxes first "
                 "(build_tile_table(..., boxes=...) or `cloudorg tiles --labels CSV`)"
             )
@@ -164,156 +165,111 @@ def _tile_table(
     )
 
 
-def _finished(
-    store: CampaignStore, group: str, parameters: dict[str, Any], scene_ids: list[str]
-) -> xr.Dataset | None:
-    """The stored metrics of the first scenes of ``scene_ids`` computed with ``parameters``,
-    if any.
-
-    Raises
-    ------
-    StoreError
-        When the group holds metrics computed with other parameters.
-    """
-    try:
-        old = open_group(store, group, "")
-    except StoreError:
-        return None
-    differ = {k: old.attrs.get(k) for k, v in parameters.items() if old.attrs.get(k) != v}
-    if differ:
-        wanted = {k: parameters[k] for k in differ}
-        raise StoreError(
-            f"{store.path}: {group} holds metrics computed with {differ}, not {wanted}; pass "
-            "overwrite=True (`cloudorg metrics --overwrite`) to replace them"
-        )
-    done = scene_ids[: int(old.attrs["scenes_done"])]
-    return old if list(dict.fromkeys(old["scene_id"].values.tolist())) == done else None
-
-
 @dataclass(frozen=True)
 class _Job:
-    """What every block task needs (scattered to the workers once)."""
+    """What every task needs (scattered to the workers once)."""
 
     reader: SceneReader
     plan: BlockPlan
     recipe: MaskRecipe
     metrics: TileMetrics
+    target: BlockTarget
+    per_scene: int
+
+    def items(self, block: int) -> list[tuple[int, int]]:
+        """``(scene, storage block)`` of every task of a block of rows."""
+        rows = self.target.rows(block)
+        scenes = range(rows.start // self.per_scene, -(-rows.stop // self.per_scene))
+        return [(s, b) for s in scenes for b in range(len(self.plan))]
 
 
-def _block_metrics(item: tuple[int, str, int], job: _Job) -> np.ndarray:
-    """Metrics of the tiles of one block of one scene, ``(tiles, metrics)`` (on a worker)."""
-    scene, scene_id, b = item
+def _block_metrics(item: tuple[int, int], job: _Job) -> np.ndarray:
+    """Metrics of the tiles of one storage block of one scene, ``(tiles, metrics)``."""
+    scene, b = item
     block = job.plan.block(b)
     name = job.recipe.quantity
     try:
         window = job.reader.window(name, scene, block.r0, block.r1, block.c0, block.c1)
     except Exception as err:
+        scene_id = job.reader.dataset["scene_id"].values[scene]
         raise StoreError(
-            f"{job.reader.path}: scene {scene_id}: cannot read {name} rows {block.r0}:"
+            f"{job.reader.location}: scene {scene_id}: cannot read {name} rows {block.r0}:"
             f"{block.r1}, columns {block.c0}:{block.c1} ({type(err).__name__}: {err})"
         ) from err
     mask = cloud_mask(xr.Dataset({name: (("y", "x"), window)}), job.recipe).values
     return job.metrics.compute(cut_tiles(mask, block.rows, block.cols, job.plan.size))
 
 
-@dataclass
-class _Checkpoints:
-    """The finished scenes' values, written to the store group at most every ``every`` s."""
+def _write_block(block: int, job: _Job, *parts: np.ndarray) -> int:
+    """Gather the values of a block of rows and write them into the store (on a worker)."""
+    rows = job.target.rows(block)
+    values = np.full((rows.stop - rows.start, len(job.metrics.names)), np.nan)
+    for (scene, b), part in zip(job.items(block), parts, strict=True):
+        values[scene * job.per_scene - rows.start + job.plan.block(b).members] = part
+    job.target.write(block, {name: values[:, i] for i, name in enumerate(job.metrics.names)})
+    return block
 
-    write: Callable[[np.ndarray, int], None]
-    parts: list[np.ndarray]
-    scenes: int
-    written: int
-    every: float
-    last: float = field(default_factory=time.monotonic)
 
-    @classmethod
-    def after(
-        cls,
-        old: xr.Dataset | None,
-        names: tuple[str, ...],
-        write: Callable[[np.ndarray, int], None],
-        every: float,
-    ) -> _Checkpoints:
-        """Checkpoints going on from the scenes of a stored group (``None``: from none,
-        the group to be written even when no scene is added)."""
-        if old is None:
-            return cls(write, [np.zeros((0, len(names)))], 0, -1, every)
-        done = int(old.attrs["scenes_done"])
-        kept = np.stack([old[name].values for name in names], axis=-1)
-        return cls(write, [kept], done, done, every)
+def _template(
+    rows: xr.Dataset, metrics: TileMetrics, attrs: dict[str, Any], block_rows: int
+) -> xr.Dataset:
+    """The metrics group to be: lazy NaN values with the metrics' attributes."""
+    shape = (rows.sizes["tile"], len(metrics.names))
+    values = da.full(shape, np.nan, dtype=np.float64, chunks=(block_rows, shape[1]))
+    lazy = xr.DataArray(values, dims=("tile", METRIC_DIM), coords=rows.coords)
+    return metrics.dataset(lazy).assign_attrs(attrs)
 
-    def add(self, values: np.ndarray) -> None:
-        """One more finished scene."""
-        self.parts.append(values)
-        self.scenes += 1
-        if time.monotonic() - self.last >= self.every:
-            self.flush()
 
-    def flush(self) -> None:
-        """Write every finished scene unless the group holds them already."""
-        if self.written == self.scenes:
+def _blocks_in_flight(client: Any) -> int:
+    """Blocks of rows in flight: two per worker thread."""
+    return 2 * sum(client.nthreads().values())
+
+
+def _run(job: _Job, todo: list[int], writer: BlockWriter, client: Any, progress: bool) -> None:
+    """Compute and write the blocks ``todo``, recording each as it is done."""
+    scenes_of = {b: len({s for s, _ in job.items(b)}) for b in todo}
+    with tqdm(total=sum(scenes_of.values()), desc="metrics", unit="scene",
+              disable=not progress) as bar:  # fmt: skip
+        if client == SYNCHRONOUS:
+            for b in todo:
+                _write_block(b, job, *(_block_metrics(item, job) for item in job.items(b)))
+                writer.mark_done([b])
+                bar.update(scenes_of[b])
             return
-        self.parts = [np.concatenate(self.parts)]
-        self.write(self.parts[0], self.scenes)
-        self.written = self.scenes
-        self.last = time.monotonic()
+        from distributed import as_completed
 
+        token = tokenize(job.target, todo)[:8]
+        shared = client.scatter(job, broadcast=True)
+        pending, queue = as_completed(), list(reversed(todo))
 
-def _write(
-    store: CampaignStore,
-    group: str,
-    rows: xr.Dataset,
-    metrics: TileMetrics,
-    attrs: dict[str, Any],
-    values: np.ndarray,
-    scenes: int,
-) -> None:
-    """Write the values of the first tiles of ``rows`` as the metrics group (atomically)."""
-    coords = rows.isel(tile=slice(0, len(values))).coords
-    ds = metrics.dataset(xr.DataArray(values, dims=("tile", METRIC_DIM), coords=coords))
-    write_group(store, group, ds.assign_attrs(attrs, scenes_done=scenes))
+        def submit() -> None:
+            b = queue.pop()
+            parts = [
+                client.submit(_block_metrics, item, shared, pure=False,
+                              key=f"metrics-{_task_name(job, item)}-{token}")
+                for item in job.items(b)
+            ]  # fmt: skip
+            pending.add(client.submit(_write_block, b, shared, *parts,
+                                      key=f"metrics-write-{b}-{token}", priority=10))  # fmt: skip
 
-
-def _window(client: Any) -> int | None:
-    """Blocks in flight: ``IN_FLIGHT_PER_THREAD`` per worker thread (None in-process)."""
-    if client == SYNCHRONOUS:
-        return None
-    return IN_FLIGHT_PER_THREAD * sum(client.nthreads().values())
-
-
-def _run(
-    job: _Job,
-    scene_ids: list[str],
-    checkpoints: _Checkpoints,
-    client: Any,
-    progress: bool,
-) -> None:
-    """Compute the scenes after ``checkpoints.scenes``, one task per scene and block, adding
-    each finished scene to the checkpoints; write what is finished however it ends."""
-    blocks = list(job.plan)
-    items = [(s, scene_ids[s], b) for s in range(checkpoints.scenes, len(scene_ids))
-             for b in range(len(blocks))]  # fmt: skip
-    names = [f"{sid}-y{blocks[b].r0}x{blocks[b].c0}" for _, sid, b in items]
-    values = np.full((job.plan.n_windows, len(job.metrics.names)), np.nan)
-    with tqdm(total=len(items), desc="metrics", unit="block", disable=not progress) as bar:
         try:
-            results = map_ordered(
-                _block_metrics,
-                items,
-                client=client,
-                key_prefix="metrics",
-                names=names,
-                args=(job,),
-                window=_window(client),
-                on_done=bar.update,
-            )
-            for (_, _, b), block_values in zip(items, results, strict=True):
-                values[blocks[b].members] = block_values
-                if b == len(blocks) - 1:
-                    checkpoints.add(values.copy())
+            for _ in range(min(len(queue), _blocks_in_flight(client))):
+                submit()
+            for future in pending:
+                b = future.result()
+                writer.mark_done([b])
+                bar.update(scenes_of[b])
+                if queue:
+                    submit()
         finally:
-            checkpoints.flush()
+            for future in pending.futures:
+                future.cancel()
+
+
+def _task_name(job: _Job, item: tuple[int, int]) -> str:
+    scene, b = item
+    block = job.plan.block(b)
+    return f"{job.reader.dataset['scene_id'].values[scene]}-y{block.r0}x{block.c0}"
 
 
 def _check_quantity(reader: SceneReader, recipe: MaskRecipe) -> None:
@@ -344,7 +300,7 @@ def metrics_for_store(
     max_missing_fraction: float = 0.0,
     client: ClientLike = None,
     overwrite: bool = False,
-    checkpoint_every: float = 60.0,
+    block_size: int = 4096,
     progress: bool = True,
 ) -> xr.Dataset:
     """Compute cloud-mask metrics for every tile of every scene of a store, on Dask.
@@ -373,8 +329,9 @@ def metrics_for_store(
     overwrite : bool
         Recompute every scene; needed to replace metrics computed with other
         parameters.
-    checkpoint_every : float, default 60
-        Seconds between writes of finished scenes to the store (0: after every scene).
+    block_size : int, default 4096
+        Tiles per block of the group, rounded down to whole scenes (at least one): the
+        zarr chunk, and the unit of writing and of resuming.
     progress : bool
         Show a progress bar.
 
@@ -388,13 +345,15 @@ def metrics_for_store(
         ``mask_threshold``, ``mask_cloudy_flags``), the tiling (``tiling``,
         ``tile_table``, ``tile_size``, ``stride``, ``edge``), the options (``metrics``,
         ``connectivity``, ``min_area``, ``max_missing_fraction``, ``pixel_size``,
-        ``length_unit``, ``inhibition_seed``) and ``scenes_done``.
+        ``length_unit``, ``inhibition_seed``) and the progress of the group's blocks
+        (``block_rows``, ``completed_blocks``, ``complete``).
 
     Raises
     ------
     StoreError
-        When the store has no scene or lacks the mask's quantity, a block cannot be read,
-        or the group holds metrics of other parameters (without ``overwrite``).
+        When the store has no scene or lacks the mask's quantity, or a block cannot be
+        read; :class:`~cloudorg.errors.OtherResultsError` when the group holds metrics of
+        other parameters (without ``overwrite``).
     ConfigError
         For an invalid tiling, recipe, metric name or option.
 
@@ -406,10 +365,10 @@ def metrics_for_store(
     >>> ds = metrics_for_store(store, tile_size=64, stride=32, metrics=["cloud_fraction", "iorg"],
     ...                        mask="brightness_temperature", client="synchronous",
     ...                        progress=False)
-    >>> ds.sizes["tile"], int(ds["iorg"].notnull().sum()), ds.attrs["scenes_done"]
-    (12, 3, 3)
+    >>> ds.sizes["tile"], int(ds["iorg"].notnull().sum()), ds.attrs["complete"]
+    (12, 3, 1)
     """
-    store = as_store(store)
+    store = CampaignStore.open(store)
     spec = TileSpec(tile_size, stride, edge)
     recipe = _recipe(mask)
     options = TileMetrics.of(
@@ -420,28 +379,30 @@ def metrics_for_store(
         dx=store.domain.resolution_km,
         length_unit="km",
     )
-    if not (isinstance(checkpoint_every, int | float) and checkpoint_every >= 0):
-        raise ConfigError(f"checkpoint_every must be seconds >= 0, got {checkpoint_every!r}")
-    reader = SceneReader(store)
-    _check_quantity(reader, recipe)
-    group = metrics_group(spec, recipe)
-    parameters = {**spec.to_attrs(), **_recipe_attrs(recipe), **options.attrs()}
+    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+        raise ConfigError(f"block_size: expected a positive number of tiles, got {block_size!r}")
+    group = store.group(metrics_group(spec, recipe))
+    parameters = {**spec.to_attrs(), **_recipe_attrs(recipe), **options.attrs(),
+                  "tile_table": tile_table_group(spec)}  # fmt: skip
     attrs = {
         "title": f"cloud-mask metrics of the {spec.name} tiles of a cloudorg campaign store",
         "Conventions": "CF-1.10",
         "cloudorg_version": __version__,
         "tiling": spec.name,
-        "tile_table": tile_table_group(spec),
-        **parameters,
     }
-    with cluster_client(client) as cl:
-        table = _tile_table(store, spec, cl, progress)
+    with store.writing(), cluster_client(client) as cl:
+        reader = SceneReader(store)
+        _check_quantity(reader, recipe)
+        table = _tile_table(store, spec, reader.n_scenes, cl, progress)
         per_scene = int(table.attrs["tiles_per_scene"])
-        scene_ids = [str(s) for s in table["scene_id"].values[::per_scene]] if per_scene else []
-        old = None if overwrite else _finished(store, group, parameters, scene_ids)
         rows = table[list(ROW_COORDS)].set_coords(list(ROW_COORDS))
-        write = partial(_write, store, group, rows, options, attrs)
-        checkpoints = _Checkpoints.after(old, options.names, write, float(checkpoint_every))
+        scene_rows = max(per_scene, 1)
+        block_rows = scene_rows * max(1, block_size // scene_rows)
+        writer = group.begin(
+            _template(rows, options, attrs, block_rows), parameters, dim="tile",
+            block_rows=block_rows, overwrite=overwrite,
+            hint="pass overwrite=True (`cloudorg metrics --overwrite`) to replace them",
+        )  # fmt: skip
         first = table.isel(tile=slice(0, per_scene))
         plan = plan_blocks(
             np.zeros(per_scene, dtype=np.int64),
@@ -450,5 +411,7 @@ def metrics_for_store(
             spec.size,
             chunk=chunk_size(reader, [recipe.quantity]),
         )
-        _run(_Job(reader, plan, recipe, options), scene_ids, checkpoints, cl, progress)
-    return _open(store, group)
+        job = _Job(reader, plan, recipe, options, writer.target, per_scene)
+        _run(job, writer.todo(), writer, cl, progress)
+        writer.finish()
+    return _open(store, group.path)

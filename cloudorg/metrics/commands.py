@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import add_cluster_options, client_of
+from ..cli_options import add_cluster_options, add_store_argument, client_of
 
 __all__ = ["register"]
 
@@ -40,7 +40,7 @@ def _summary(ds: Any, group: str, store: Any) -> None:
     a = ds.attrs
     n = ds.sizes["tile"]
     scenes = len(set(ds["scene_id"].values.tolist()))
-    print(f"{group} of {store.path.resolve()}")
+    print(f"{group} of {store.url}")
     print(f"  mask:    {a['mask_recipe']}; lengths in {a['length_unit']}")
     print(f"  tiles:   {n} of {scenes} scenes ({a['tile_table']})")
     print(f"  {'metric':<27} {'units':<6} {'mean':>10} {'NaN tiles':>10}")
@@ -53,11 +53,11 @@ def _summary(ds: Any, group: str, store: Any) -> None:
 def _cmd_metrics(args: argparse.Namespace) -> int:
     from ..cli import _print_dashboard
     from ..distributed import cluster_client
+    from ..store import CampaignStore
     from ..tiles.commands import _spec
-    from ..tiles.grid import as_store
     from .campaign import metrics_for_store, metrics_group
 
-    store = as_store(args.store)
+    store = CampaignStore.open(args.store)
     spec = _spec(args, store)
     recipe = _recipe(args)
     client = client_of(args)
@@ -75,7 +75,6 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
             max_missing_fraction=args.max_missing_fraction,
             client=cl,
             overwrite=args.overwrite,
-            checkpoint_every=args.checkpoint_every,
             progress=not getattr(args, "quiet", False),
         )
     _summary(ds, metrics_group(spec, recipe), store)
@@ -106,10 +105,10 @@ def register(subparsers: Any) -> None:
         description="Make the cloud mask of every scene, cut it into the tiles of the store's "
         "tile table (built when absent) and compute the organisation metrics of each tile "
         "(lengths in km) on a Dask cluster, one task per scene and storage block. The "
-        "metrics are written into the store as metrics/<tiling>_<mask>; a rerun computes "
-        "only scenes not done yet.",
+        "metrics are written into the store by the workers as metrics/<tiling>_<mask>; a "
+        "rerun computes only the blocks of scenes not done yet.",
     )
-    p.add_argument("store", help="campaign store")
+    add_store_argument(p)
     _add_tiling_options(p)
     p.add_argument("--tile-size", dest="size", type=int, default=argparse.SUPPRESS,
                    metavar="PX", help="same as --size")  # fmt: skip
@@ -135,7 +134,5 @@ def register(subparsers: Any) -> None:
                    "every metric but cloud_fraction (default: 0)")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="recompute every scene "
                    "(needed to replace metrics computed with other parameters)")  # fmt: skip
-    p.add_argument("--checkpoint-every", type=float, default=60.0, metavar="S", help="seconds "
-                   "between writes of finished scenes to the store (default: 60)")  # fmt: skip
     add_cluster_options(p)
     p.set_defaults(func=_cmd_metrics)

@@ -29,7 +29,7 @@ from ..distributed import ClientLike
 from ..errors import ConfigError, StoreError
 from ..store import CampaignStore
 from ..tiles.filters import usable
-from ..tiles.grid import TileSpec, as_store
+from ..tiles.grid import TileSpec
 from ..tiles.loader import TileStream
 from ..tiles.table import tile_table_group
 from .classifier import LabelledTiles
@@ -93,12 +93,12 @@ def labelled_tiles_from_store(
     if not 0.0 <= min_label_fraction <= 1.0:
         raise ConfigError(f"min_label_fraction: expected a number in [0, 1], got "
                           f"{min_label_fraction}")  # fmt: skip
-    store = as_store(store)
+    store = CampaignStore.open(store)
     table = open_or_build_table(store, data, client=client, progress=progress)
     group = tile_table_group(TileSpec(data.tile_size, data.stride, data.edge))
     if "label" not in table:
         raise StoreError(
-            f"{store.path}: the tile table {group} has no labels (no ground-truth pattern in "
+            f"{store.url}: the tile table {group} has no labels (no ground-truth pattern in "
             "the store); build it with Zooniverse boxes: `cloudorg tiles STORE --size "
             f"{data.tile_size} --labels CSV`"
         )
@@ -111,7 +111,7 @@ def labelled_tiles_from_store(
     rows = np.flatnonzero(keep)
     if not rows.size:
         raise StoreError(
-            f"{store.path}: no usable tile of {group} has a label covering at least "
+            f"{store.url}: no usable tile of {group} has a label covering at least "
             f"{min_label_fraction} of it (labels {np.bincount(label).tolist()}); lower "
             "min_label_fraction (`--min-label-fraction`) or the filters"
         )

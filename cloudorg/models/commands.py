@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cli_options import add_cluster_options, client_of, show_progress
+from ..cli_options import add_cluster_options, add_store_argument, client_of, show_progress
 
 __all__ = ["register"]
 
@@ -228,7 +228,7 @@ def register(subparsers: Any) -> None:
         "the triplet loss. A checkpoint is written every checkpoint_every steps; rerunning "
         "the same command continues an interrupted run.",
     )  # fmt: skip
-    p.add_argument("store", help="campaign store (its tile table is built when missing)")
+    add_store_argument(p, "campaign store (its tile table is built when missing)")
     p.add_argument("--config", metavar="JSON",
                    help='run configuration: a JSON file or text, {"model": {...}, "triplet": '
                    '{...}, "training": {...}, "data": {...}} (default: every default)')  # fmt: skip
@@ -247,7 +247,7 @@ def register(subparsers: Any) -> None:
         "embeddings/NAME/<tiling> with --name). A rerun with the "
         "same model continues where an interrupted run stopped.",
     )  # fmt: skip
-    p.add_argument("store", help="campaign store")
+    add_store_argument(p)
     p.add_argument("--model", required=True, metavar="PT",
                    help="checkpoint of `cloudorg train` (Tile2Vec), of an autoencoder or of "
                    "DeepCluster (DeepClusterResult.save)")  # fmt: skip
@@ -278,7 +278,7 @@ def register(subparsers: Any) -> None:
         "checkpoint (classifier.pt), metrics.json, confusion.png and history.png in --out. "
         "Rerunning with the same --out continues an interrupted training run.",
     )  # fmt: skip
-    p.add_argument("store", help="campaign store (its tile table is built when missing)")
+    add_store_argument(p, "campaign store (its tile table is built when missing)")
     p.add_argument("--out", required=True, metavar="DIR", help="directory of the results")
     p.add_argument("--config", metavar="JSON",
                    help='run configuration: a JSON file or text, {"model": {...}, "weighting": '

@@ -62,6 +62,9 @@ def _convert(value: Any, hint: Any, name: str) -> Any:
             return None
         (inner,) = [a for a in args if a is not type(None)]
         return _convert(value, inner, name)
+    if origin is dict:
+        _check(isinstance(value, dict), name, "a mapping", value)
+        return dict(value)
     if origin is tuple:
         _check(isinstance(value, list | tuple), name, "a list", value)
         (inner, _) = typing.get_args(hint)

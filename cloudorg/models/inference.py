@@ -15,17 +15,18 @@ features), or a checkpoint of one of them:
   ``scene_index``, ``row0`` and ``col0`` as coordinates;
 - attributes: ``model_kind`` (``tile2vec``, ``autoencoder`` or ``deepcluster``),
   ``model_id`` (hash of config and weights), ``model_config`` (JSON), the tile table,
-  channels and their normalisation, ``filters``, ``block_size``, ``completed_blocks`` and
+  channels and their normalisation, ``filters``, ``block_rows``, ``completed_blocks`` and
   ``complete``.
 
 :func:`classify_store` does the same with a classifier and writes the softmax class
 probabilities, ``probability`` ``(tile, class)``, to ``class_probabilities/<tiling>``.
 
-Tiles go in blocks of ``block_size`` table rows (the zarr chunks); each block is recorded
-in ``completed_blocks`` once written, so a rerun with the same model continues where an
-interrupted run stopped. Reading overlaps compute: the loader reads storage blocks in a
-thread pool and a background thread cuts and normalises the next batches while the model
-works on this one.
+Tiles go in blocks of ``block_size`` table rows (the zarr chunks), a block-written derived
+group (:mod:`cloudorg.store.groups`): each block is recorded in ``completed_blocks`` once
+written, so a rerun with the same model continues where an interrupted run stopped, and
+a tile table grown by new scenes adds only the new blocks. Reading overlaps compute: the
+loader reads storage blocks in a thread pool and a background thread cuts and normalises
+the next batches while the model works on this one.
 
 Where it runs:
 
@@ -33,7 +34,8 @@ Where it runs:
   CUDA when available (bf16 autocast), else on the CPU with ``torch.set_num_threads``
   set explicitly (all available cores by default);
 - a Dask client (or the active one, or a scheduler address): one task per block
-  (``embed-block<k>``); the weights are scattered to every worker once
+  (``embed-block<k>``), which writes its vectors into the store itself (the calling
+  process receives a count); the weights are scattered to every worker once
   (``broadcast=True``) and each worker builds the model once. When workers declare a
   ``GPU`` resource (``dask worker --resources GPU=1``) the tasks ask for one and run on
   those workers' CUDA device; CPU tasks use one torch thread per Dask thread.
@@ -48,7 +50,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -57,14 +58,13 @@ from typing import Any
 import numpy as np
 import torch
 import xarray as xr
-import zarr
 from tqdm.auto import tqdm
 
 from ..distributed import SYNCHRONOUS, ClientLike, active_client, cluster_client, map_ordered
-from ..errors import ConfigError, OtherResultsError, StoreError
-from ..store import CampaignStore, quiet_zarr
+from ..errors import ConfigError
+from ..store import BlockTarget, CampaignStore, StoreLocation, layout
 from ..tiles.filters import usable
-from ..tiles.grid import TileSpec, as_store
+from ..tiles.grid import TileSpec
 from ..tiles.loader import TileStream
 from ..tiles.normalise import Channels
 from ..tiles.table import tile_table_group
@@ -86,10 +86,9 @@ __all__ = [
     "open_embeddings",
 ]
 
-EMBEDDINGS_GROUP = "embeddings"
-CLASS_PROBABILITIES_GROUP = "class_probabilities"
+EMBEDDINGS_GROUP = layout.EMBEDDINGS
+CLASS_PROBABILITIES_GROUP = layout.CLASS_PROBABILITIES
 _TABLE_COORDS = ("scene_id", "scene_index", "row0", "col0")
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _SHOWN = {"tile2vec": "Tile2Vec", "autoencoder": "autoencoder", "deepcluster": "DeepCluster",
           "classifier": "classifier"}  # fmt: skip
 _LONG_NAMES = {
@@ -98,17 +97,6 @@ _LONG_NAMES = {
     "deepcluster": "DeepCluster backbone features of the tile",
     "classifier": "class probability of the tile",
 }
-
-
-def _group(prefix: str, spec: TileSpec, name: str | None) -> str:
-    if name is None:
-        return f"{prefix}/{spec.name}"
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(
-            "name: expected letters, digits, '_' or '-', starting with a letter (e.g. "
-            f"'autoencoder'), got {name!r}"
-        )
-    return f"{prefix}/{name}/{spec.name}"
 
 
 def embeddings_group(spec: TileSpec, name: str | None = None) -> str:
@@ -127,7 +115,7 @@ def embeddings_group(spec: TileSpec, name: str | None = None) -> str:
     >>> embeddings_group(TileSpec(256), "deepcluster")
     'embeddings/deepcluster/256px'
     """
-    return _group(EMBEDDINGS_GROUP, spec, name)
+    return layout.embeddings(spec.name, name)
 
 
 def class_probabilities_group(spec: TileSpec, name: str | None = None) -> str:
@@ -139,7 +127,7 @@ def class_probabilities_group(spec: TileSpec, name: str | None = None) -> str:
     >>> class_probabilities_group(TileSpec(256))
     'class_probabilities/256px'
     """
-    return _group(CLASS_PROBABILITIES_GROUP, spec, name)
+    return layout.class_probabilities(spec.name, name)
 
 
 @dataclass(frozen=True)
@@ -175,7 +163,7 @@ class _Weights:
 class _Job:
     """What every block needs besides its rows of the tile table."""
 
-    store: str
+    store: StoreLocation
     channels: tuple[str, ...]
     filters: tuple[str, ...] | None
     batch_size: int
@@ -229,16 +217,24 @@ _WORKER_MODEL: dict[str, TileModel] = {}
 _WORKER_LOCK = threading.Lock()
 
 
+def _written(target: BlockTarget, variable: str, block: int, values: np.ndarray) -> tuple[int, int]:
+    """Write a block's vectors; ``(block, tiles with a vector)``."""
+    target.write(block, {variable: values})
+    return block, int(np.isfinite(values[:, 0]).sum())
+
+
 def _run_block(
-    item: tuple[int, xr.Dataset], job: _Job, weights: _Weights
-) -> tuple[int, np.ndarray]:
-    """A Dask task: the vectors of one block, with this worker's copy of the model."""
+    item: tuple[int, xr.Dataset], job: _Job, weights: _Weights, target: BlockTarget,
+    variable: str,
+) -> tuple[int, int]:  # fmt: skip
+    """A Dask task: the vectors of one block, with this worker's copy of the model, written
+    into the store."""
     with _WORKER_LOCK:  # one model per worker process, built by its first task
         model = _WORKER_MODEL.get(weights.model_id)
         if model is None:
             _WORKER_MODEL.clear()
             model = _WORKER_MODEL[weights.model_id] = weights.build()
-    return next(job.run(model, [item]))
+    return _written(target, variable, *next(job.run(model, [item])))
 
 
 def _template(
@@ -254,32 +250,6 @@ def _template(
         coords[output.dim] = (output.dim, np.asarray(output.labels, dtype=object))
     var = xr.Variable(("tile", output.dim), data, {"long_name": long_name, "units": "1"})
     return xr.Dataset({output.variable: var}, coords=coords, attrs=attrs)
-
-
-def _open_or_create(
-    store: CampaignStore, output: _Output, template: xr.Dataset, overwrite: bool
-) -> set[int]:
-    """Completed blocks of an existing group of the same model, or a new group (none)."""
-    group = output.group
-    root = zarr.open_group(store.path, mode="r+", use_consolidated=False)
-    if group in root and not overwrite:
-        attrs = dict(root[group].attrs)
-        same = {k: attrs.get(k) for k in ("model_id", "block_size", "n_tiles", "filters",
-                                          "channels")}  # fmt: skip
-        want = {k: template.attrs[k] for k in same}
-        if same == want:
-            return set(attrs.get("completed_blocks", []))
-        diffs = ", ".join(f"{k}: {same[k]!r} in the store, {want[k]!r} now" for k in same
-                          if same[k] != want[k])  # fmt: skip
-        raise OtherResultsError(
-            f"{store.path}: group {group} holds other {output.noun} ({diffs}); pass "
-            "overwrite=True (`--overwrite`) to replace them, or give these another name"
-        )
-    encoding = {output.variable: {"chunks": template[output.variable].data.chunksize,
-                                  "_FillValue": np.nan}}  # fmt: skip
-    template.to_zarr(store.path, group=group, mode="w", compute=False, consolidated=False,
-                     encoding=encoding, zarr_format=store.zarr_format)  # fmt: skip
-    return set()
 
 
 @dataclass(frozen=True)
@@ -315,35 +285,30 @@ def _write(
             f"({', '.join(chans.names)}); the model takes in_channels={model.in_channels}"
         )
     block_size = int(run.block_size)
-    attrs = {
-        "title": f"{_SHOWN[model.kind]} {output.noun} of the tiles of a cloudorg campaign store",
+    identity = {
         "model_kind": model.kind, "model_id": model.model_id,
-        "model_config": json.dumps(model.config.to_dict()),
         "tile_table": tile_table_group(spec), "tile_size": spec.size, **chans.to_attrs(),
         "filters": list(data.filters) if data.filters is not None else ["all"],
-        "block_size": block_size, "n_tiles": int(table.sizes["tile"]),
-        "completed_blocks": [], "complete": 0,
     }  # fmt: skip
-    job = _Job(str(store.path), data.channels, data.filters, int(run.batch_size), run.device,
+    attrs = {
+        "title": f"{_SHOWN[model.kind]} {output.noun} of the tiles of a cloudorg campaign store",
+        "model_config": json.dumps(model.config.to_dict()),
+    }
+    job = _Job(store.location, data.channels, data.filters, int(run.batch_size), run.device,
                bool(run.mixed_precision), run.threads, width)  # fmt: skip
     template = _template(table, width, block_size, attrs, output, _LONG_NAMES[model.kind])
-    with store.writing(), quiet_zarr():
-        done = _open_or_create(store, output, template, run.overwrite)
-        target = zarr.open_group(store.path, mode="r+", use_consolidated=False)[output.group]
-        target.attrs["complete"] = 0
-        zarr.consolidate_metadata(store.path)  # readers see the group as incomplete
-        items = _todo(table, block_size, done)
-        total = int(sum(usable(rows, data.filters).sum() for _, rows in items))
-        with tqdm(total=total, unit="tile", desc=output.variable,
-                  disable=not run.progress) as bar:  # fmt: skip
-            for block, values in _blocks(job, model, items, None if local else run.client):
-                rows = slice(block * block_size, block * block_size + len(values))
-                target[output.variable][rows] = values
-                done.add(block)
-                target.attrs["completed_blocks"] = sorted(done)
-                bar.update(int(np.isfinite(values[:, 0]).sum()))
-        target.attrs["complete"] = 1
-        zarr.consolidate_metadata(store.path)
+    writer = store.group(output.group).begin(
+        template, identity, dim="tile", block_rows=block_size, overwrite=run.overwrite,
+        hint="pass overwrite=True (`--overwrite`) to replace them, or give these another name",
+    )  # fmt: skip
+    items = _todo(table, block_size, writer.done)
+    total = int(sum(usable(rows, data.filters).sum() for _, rows in items))
+    with tqdm(total=total, unit="tile", desc=output.variable, disable=not run.progress) as bar:
+        for block, n in _blocks(job, model, items, None if local else run.client,
+                                writer.target, output.variable):  # fmt: skip
+            writer.mark_done([block])
+            bar.update(n)
+    writer.finish()
 
 
 def embed(
@@ -430,7 +395,7 @@ def embed(
     >>> emb.dims, emb.shape, emb.attrs["model_id"] == model.model_id
     (('tile', 'embedding'), (8, 8), True)
     """
-    store = as_store(store)
+    store = CampaignStore.open(store)
     net, data = resolve_tile_model(model)
     if net.kind == "classifier":
         raise ConfigError("model: a classifier; write its class probabilities with "
@@ -440,7 +405,8 @@ def embed(
     output = _Output(embeddings_group(spec, name), "embeddings", "embedding", "embeddings")
     run = _Run(batch_size, block_size, client, device, threads, mixed_precision, overwrite,
                progress)  # fmt: skip
-    _write(store, net, data, spec, output, run)
+    with store.writing():
+        _write(store, net, data, spec, output, run)
     return open_embeddings(store, spec.size, stride=spec.stride, edge=spec.edge, name=name)
 
 
@@ -492,7 +458,7 @@ def classify_store(
     >>> p.dims, p["class"].values.tolist(), bool(abs(p.sum("class") - 1).max() < 1e-5)
     (('tile', 'class'), ['none', 'sugar', 'gravel', 'fish', 'flower'], True)
     """
-    store = as_store(store)
+    store = CampaignStore.open(store)
     net, data = resolve_tile_model(model)
     if net.kind != "classifier":
         raise ConfigError(f"model: expected a classifier, got a {net.kind} model; write its "
@@ -504,7 +470,8 @@ def classify_store(
                      "class probabilities", labels=labels)  # fmt: skip
     run = _Run(batch_size, block_size, client, device, threads, mixed_precision, overwrite,
                progress)  # fmt: skip
-    _write(store, net, data, spec, output, run)
+    with store.writing():
+        _write(store, net, data, spec, output, run)
     return open_class_probabilities(store, spec.size, stride=spec.stride, edge=spec.edge,
                                     name=name)  # fmt: skip
 
@@ -518,12 +485,18 @@ def _todo(table: xr.Dataset, block_size: int, done: set[int]) -> list[tuple[int,
 
 
 def _blocks(
-    job: _Job, model: TileModel, items: list[tuple[int, xr.Dataset]], client: ClientLike
-) -> Iterator[tuple[int, np.ndarray]]:
-    """``(block, vectors)`` in block order: in this process (``client`` None) or on a
-    Dask cluster."""
+    job: _Job,
+    model: TileModel,
+    items: list[tuple[int, xr.Dataset]],
+    client: ClientLike,
+    target: BlockTarget,
+    variable: str,
+) -> Iterator[tuple[int, int]]:
+    """Compute and write each block, in this process (``client`` None) or on a Dask
+    cluster; ``(block, tiles with a vector)`` in block order."""
     if client is None:
-        yield from job.run(model, items)
+        for block, values in job.run(model, items):
+            yield _written(target, variable, block, values)
         return
     import dask
 
@@ -534,18 +507,13 @@ def _blocks(
         with dask.annotate(resources={"GPU": 1} if gpu else {}):
             yield from map_ordered(
                 _run_block, items, client=c, key_prefix="embed",
-                names=[f"block{b}" for b, _ in items], args=(remote, _Weights.of(model)),
+                names=[f"block{b}" for b, _ in items],
+                args=(remote, _Weights.of(model), target, variable),
             )  # fmt: skip
 
 
 def _open(store: CampaignStore, group: str, variable: str, how: str) -> xr.DataArray:
-    try:
-        with quiet_zarr():
-            ds = xr.open_zarr(store.path, group=group, consolidated=False)
-    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
-        ds = None
-    if ds is None or not ds.attrs.get("complete") or variable not in ds:
-        raise StoreError(f"{store.path}: no complete {group}; run {how} first")
+    ds = store.group(group).open(f"run {how} first", load=False)
     return ds[variable].assign_attrs(ds.attrs)
 
 
@@ -573,10 +541,10 @@ def open_embeddings(
     >>> open_embeddings(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
     Traceback (most recent call last):
     ...
-    cloudorg.errors.StoreError: ...: no complete embeddings/64px; run `cloudorg embed` ...
+    cloudorg.errors.StoreError: ...: no group embeddings/64px; run `cloudorg embed` ...
     """
     group = embeddings_group(TileSpec(tile_size, stride, edge), name)
-    return _open(as_store(store), group, "embeddings",
+    return _open(CampaignStore.open(store), group, "embeddings",
                  "`cloudorg embed` or cloudorg.models.embed")  # fmt: skip
 
 
@@ -602,8 +570,8 @@ def open_class_probabilities(
     >>> open_class_probabilities(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
     Traceback (most recent call last):
     ...
-    cloudorg.errors.StoreError: ...: no complete class_probabilities/64px; run ...
+    cloudorg.errors.StoreError: ...: no group class_probabilities/64px; run ...
     """
     group = class_probabilities_group(TileSpec(tile_size, stride, edge), name)
-    return _open(as_store(store), group, "probability",
+    return _open(CampaignStore.open(store), group, "probability",
                  "`cloudorg classify --predict` or cloudorg.models.classify_store")  # fmt: skip

@@ -1,11 +1,14 @@
 """The configuration of a pipeline run: one YAML file from satellite files to the report.
 
 Every section is optional and takes the defaults below; paths are relative to the YAML
-file's directory. The ``stages`` list says which stages run (default: all, in order).
+file's directory (URLs stay as they are). The ``stages`` list says which stages run
+(default: all, in order).
 
 .. code-block:: yaml
 
-    store: campaign.zarr
+    store: campaign.zarr                 # or s3://bucket/campaign.zarr, gs://...
+    storage_options: {}                  # fsspec options of a store URL, e.g.
+                                         # {endpoint_url: "http://127.0.0.1:9000"}
     domain: {name: eurec4a}              # or {name: box, bounds: [-60, -56, 12, 16]}
     cluster: {workers: 2}                # or {scheduler: "tcp://host:8786"}
     ingest: {inputs: [data/], max_solar_zenith: 80}
@@ -37,6 +40,7 @@ from typing import Any, Self
 from ..errors import ConfigError
 from ..ingest import DEFAULT_QUANTITIES
 from ..models.config import ConfigBase, Tile2VecConfig
+from ..store.location import StoreLocation
 
 __all__ = [
     "STAGES",
@@ -205,6 +209,7 @@ class PipelineConfig(ConfigBase):
     """
 
     store: str = "campaign.zarr"
+    storage_options: dict[str, Any] = field(default_factory=dict)
     domain: DomainSection = field(default_factory=DomainSection)
     cluster: ClusterSection = field(default_factory=ClusterSection)
     ingest: IngestSection = field(default_factory=IngestSection)
@@ -222,6 +227,17 @@ class PipelineConfig(ConfigBase):
             raise ConfigError(
                 f"stages: unknown stage {unknown[0]!r}; expected some of {list(STAGES)}"
             )
+
+    @property
+    def location(self) -> StoreLocation:
+        """The store with its storage options.
+
+        Examples
+        --------
+        >>> PipelineConfig.from_dict({"store": "s3://bucket/c.zarr"}).location.url
+        's3://bucket/c.zarr'
+        """
+        return StoreLocation(self.store, self.storage_options)
 
     @property
     def tile2vec(self) -> Tile2VecConfig:
@@ -248,7 +264,7 @@ class PipelineConfig(ConfigBase):
         root = Path(root)
 
         def under(path: str) -> str:
-            return str(root / Path(path).expanduser())
+            return path if "://" in path else str(root / Path(path).expanduser())
 
         return self.replace(
             store=under(self.store),

@@ -58,19 +58,20 @@ def _ingest(config: PipelineConfig, client: Any, progress: bool) -> str:
 
     section = config.ingest
     if not section.inputs:
-        if not Path(config.store).exists():
+        if not config.location.exists():
             raise ConfigError(
                 f"ingest.inputs: no files or directories given and the store {config.store} "
                 "does not exist yet"
             )
-        return f"no inputs configured: {len(CampaignStore.open(config.store).scene_ids())} scenes"
+        count = len(CampaignStore.open(config.location).scene_ids())
+        return f"no inputs configured: {count} scenes"
     ds = ingest(
-        section.inputs, config.store, domain=config.domain.build(),
+        section.inputs, config.location, domain=config.domain.build(),
         quantities=section.quantities, composites=section.composites,
         max_solar_zenith=section.max_solar_zenith, chunk_size=section.chunk_size,
         client=client, progress=progress,
     )  # fmt: skip
-    counts = read_manifest(config.store)["status"].value_counts().to_dict()
+    counts = read_manifest(config.location)["status"].value_counts().to_dict()
     files = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     n = ds.sizes.get("scene", 0)
     return f"{n} scene{'' if n == 1 else 's'} in the store; files: {files}"
@@ -80,7 +81,7 @@ def _tiles(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..tiles import build_tile_table, flag_counts, usable
 
     t = config.tiles
-    table = build_tile_table(config.store, t.size, stride=t.stride, edge=t.edge, client=client,
+    table = build_tile_table(config.location, t.size, stride=t.stride, edge=t.edge, client=client,
                              progress=progress)  # fmt: skip
     n_usable = int(usable(table).sum())
     flags = ", ".join(f"{k} {v}" for k, v in flag_counts(table).items() if v)
@@ -94,7 +95,7 @@ def _metrics(config: PipelineConfig, client: Any, progress: bool) -> str:
 
     m, t = config.metrics, config.tiles
     ds = metrics_for_store(
-        config.store, tile_size=t.size, stride=t.stride, edge=t.edge, metrics=m.metrics,
+        config.location, tile_size=t.size, stride=t.stride, edge=t.edge, metrics=m.metrics,
         mask=m.mask, max_missing_fraction=m.max_missing_fraction, client=client,
         progress=progress,
     )  # fmt: skip
@@ -114,7 +115,7 @@ def _train(config: PipelineConfig, client: Any, progress: bool) -> str:
         return f"using the trained model {path}"
     tile2vec = config.tile2vec
     path.parent.mkdir(parents=True, exist_ok=True)
-    train, val = triplets_from_store(config.store, tile2vec, client=client, progress=progress)
+    train, val = triplets_from_store(config.location, tile2vec, client=client, progress=progress)
     result = train_tile2vec(train, tile2vec, val=val, checkpoint=path, device=config.embed.device,
                             progress=progress)  # fmt: skip
     h = result.history
@@ -140,7 +141,7 @@ def _embed(config: PipelineConfig, client: Any, progress: bool) -> str:
     t, e = config.tiles, config.embed
 
     def write(overwrite: bool) -> Any:
-        return embed(config.store, config.model.checkpoint, tile_size=t.size, stride=t.stride,
+        return embed(config.location, config.model.checkpoint, tile_size=t.size, stride=t.stride,
                      edge=t.edge, batch_size=e.batch_size, device=e.device, client=client,
                      overwrite=overwrite, progress=progress)  # fmt: skip
 
@@ -153,7 +154,7 @@ def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..analysis.campaign import analyse, store_scale_study
 
     a = config.analysis
-    ds = analyse(config.store, tiling=tiling_name(config), k=a.k, seed=a.seed,
+    ds = analyse(config.location, tiling=tiling_name(config), k=a.k, seed=a.seed,
                  progress=progress)  # fmt: skip
     scores = [
         f"{f}: K {int(row.k)}, NMI {float(row.nmi):.2f} (chance {float(row.nmi_chance):.2f})"
@@ -163,7 +164,7 @@ def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
     if a.scales:
 
         def study(overwrite: bool) -> Any:
-            return store_scale_study(config.store, config.model.checkpoint, a.scales,
+            return store_scale_study(config.location, config.model.checkpoint, a.scales,
                                      overlap=a.scale_overlap, k=a.k, seed=a.seed, client=client,
                                      overwrite=overwrite, progress=progress)  # fmt: skip
 
@@ -177,7 +178,7 @@ def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
 def _report(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..report import write_report
 
-    path = write_report(config.store, config.report.out, tiling=tiling_name(config),
+    path = write_report(config.location, config.report.out, tiling=tiling_name(config),
                         k=config.analysis.k, seed=config.analysis.seed)  # fmt: skip
     return f"report {path}"
 

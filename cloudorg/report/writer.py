@@ -34,8 +34,6 @@ SECTIONS = (
 def _campaign(
     store: CampaignStore, tiling: str | None, k: int | str, seed: int, progress: bool
 ) -> tuple[sections.Campaign, list[str]]:
-    from cloudorg.tiles.storage import open_group
-
     try:
         scenes = store.open_scenes()
     except StoreError as err:
@@ -53,7 +51,7 @@ def _campaign(
         notes += list(analysis.attrs.get("notes", []))
     table = None
     if analysis is not None:
-        table = open_group(store, analysis.attrs["tile_table"], "")
+        table = store.group(analysis.attrs["tile_table"]).open("run `cloudorg tiles` first")
     try:
         study = open_scale_study(store)
     except StoreError:
@@ -111,11 +109,11 @@ def write_report(
     >>> "No analysis" in write_report(store, store.path.parent / "r.html").read_text()
     True
     """
-    from cloudorg.tiles.grid import as_store
+    from cloudorg.store import CampaignStore
 
-    store = as_store(store)
+    store = CampaignStore.open(store)
     campaign, notes = _campaign(store, tiling, k, seed, progress)
-    title = f"Campaign report: {store.path.name}"
+    title = f"Campaign report: {store.url.rsplit('/', 1)[-1]}"
     tiling_name = "" if campaign.analysis is None else campaign.analysis.attrs["tiling"]
     intro = [
         paragraph(
@@ -125,7 +123,7 @@ def write_report(
             "classes (Sugar, Gravel, Fish, Flower)."
             + (f" Analysis of the tiling {tiling_name}." if tiling_name else "")
         ),
-        f"<p>Store: <code>{escape(store.path.resolve())}</code></p>",
+        f"<p>Store: <code>{escape(store.url)}</code></p>",
         *(note(n) for n in notes),
     ]
     body = [(a, n, section(a, n, make(campaign))) for a, n, make in SECTIONS]

@@ -20,7 +20,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..cli_options import add_cluster_options, client_of, show_progress
+from ..cli_options import add_cluster_options, add_store_argument, client_of, show_progress
 
 __all__ = ["register"]
 
@@ -76,11 +76,11 @@ def _spec(args: argparse.Namespace, store: Any) -> Any:
 
 def _cmd_tiles(args: argparse.Namespace) -> int:
     from ..io.labels import read_zooniverse
+    from ..store import CampaignStore
     from .filters import FilterConfig, flag_counts, usable
-    from .grid import as_store
     from .table import build_tile_table, tile_table_group
 
-    store = as_store(args.store)
+    store = CampaignStore.open(args.store)
     spec = _spec(args, store)
     config = FilterConfig(
         min_valid_fraction=args.min_valid_fraction,
@@ -102,7 +102,7 @@ def _cmd_tiles(args: argparse.Namespace) -> int:
     )
     a = table.attrs
     n = table.sizes["tile"]
-    print(f"tile table {tile_table_group(spec)} of {store.path.resolve()}")
+    print(f"tile table {tile_table_group(spec)} of {store.url}")
     print(
         f"  tiles:    {n} ({a['tiles_per_scene']} per scene, {a['tile_size']} px = "
         f"{a['tile_size_km']:g} km, stride {a['stride']} px, edge {a['edge']})"
@@ -123,12 +123,12 @@ def _cmd_tiles(args: argparse.Namespace) -> int:
 
 
 def _cmd_triplets(args: argparse.Namespace) -> int:
-    from .grid import as_store
+    from ..store import CampaignStore
     from .png import export_triplets
     from .table import open_tile_table
     from .triplets import sample_triplets, write_triplets
 
-    store = as_store(args.store)
+    store = CampaignStore.open(args.store)
     spec = _spec(args, store)
     table = open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
     triplets = sample_triplets(
@@ -236,7 +236,7 @@ def register(subparsers: Any) -> None:
         "quality statistics and flags, labels) and write it into the store as "
         "tiles/<tiling>. A rerun reads only scenes added since.",
     )
-    p.add_argument("store", help="campaign store")
+    add_store_argument(p)
     _add_tiling_options(p)
     g = p.add_argument_group("filters")
     g.add_argument(
@@ -286,7 +286,7 @@ def register(subparsers: Any) -> None:
         "store as triplets/<tiling> and, with --out, write them as a PNG folder "
         "({id:05d}_{anchor|neighbor|distant}.png).",
     )
-    p.add_argument("store", help="campaign store with a tile table (see `cloudorg tiles`)")
+    add_store_argument(p, "campaign store with a tile table (see `cloudorg tiles`)")
     p.add_argument("--n", type=int, default=10000, help="number of triplets (default: 10000)")
     p.add_argument("--out", metavar="DIR", help="write the triplets as PNG files here")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

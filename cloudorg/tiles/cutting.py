@@ -43,7 +43,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import ConfigError, StoreError
 from ..store import SCENES, CampaignStore, quiet_zarr
-from .grid import as_store
 from .normalise import Channels
 
 __all__ = ["Block", "BlockPlan", "SceneReader", "cut_tiles", "plan_blocks", "read_blocks"]
@@ -218,14 +217,16 @@ def _fill_value(var: xr.DataArray) -> Any:
 
 
 class SceneReader:
-    """Reads windows of a store's scenes through its dask arrays.
+    """Reads windows of a snapshot of a store's scenes.
 
-    Holds only the store path when pickled (DataLoader and Dask workers open the store
-    themselves, once per process).
+    The snapshot is taken when the reader is made: the committed scenes of that moment,
+    however many scenes an ingest appends afterwards. Pickled (to DataLoader workers and
+    Dask workers) it holds only the store's location and the snapshot's scene count, and
+    each process opens the store itself, once.
 
     Parameters
     ----------
-    store : path or CampaignStore
+    store : path, URL or CampaignStore
         The campaign store.
 
     Examples
@@ -235,6 +236,8 @@ class SceneReader:
     >>> dom = Domain.from_bounds("box", -55, -54, 14, 15, resolution_km=1)
     >>> reader = SceneReader(CampaignStore.create(tempfile.mkdtemp() + "/c.zarr", dom,
     ...                                           quantities=["rgb"]))
+    >>> reader.n_scenes
+    0
     >>> reader.dataset
     Traceback (most recent call last):
     ...
@@ -242,18 +245,29 @@ class SceneReader:
     """
 
     def __init__(self, store: str | os.PathLike[str] | CampaignStore) -> None:
-        self.path = as_store(store).path
-        self._dataset: xr.Dataset | None = None
+        store = CampaignStore.open(store)
+        self.location = store.location
         self._readers: dict[str, Callable[[tuple], np.ndarray]] = {}
+        try:
+            self._dataset: xr.Dataset | None = store.open_scenes(chunks=None)
+        except StoreError:
+            self._dataset = None
+        self.n_scenes = 0 if self._dataset is None else int(self._dataset.sizes["scene"])
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "_dataset": None, "_readers": {}}
+        return {"location": self.location, "n_scenes": self.n_scenes, "_dataset": None,
+                "_readers": {}}  # fmt: skip
 
     @property
     def dataset(self) -> xr.Dataset:
-        """The scenes, opened on first use in each process (lazily indexed, without dask)."""
+        """The snapshot's scenes, opened on first use in each process (lazily indexed,
+        without dask)."""
         if self._dataset is None:
-            self._dataset = CampaignStore(self.path).open_scenes(chunks=None)
+            store = CampaignStore.open(self.location)
+            if not self.n_scenes:
+                raise StoreError(f"{self.location}: the store holds no scene yet")
+            ds = store.open_scenes(chunks=None)
+            self._dataset = ds.isel(scene=slice(0, self.n_scenes))
         return self._dataset
 
     def variable(self, name: str) -> xr.DataArray:
@@ -271,7 +285,7 @@ class SceneReader:
             or ds[name].dims[-2:] != ("y", "x")
         ):
             images = [v for v in ds.data_vars if ds[v].dims[-2:] == ("y", "x")]
-            raise StoreError(f"{self.path}: no scene variable {name!r}; it holds {images}")
+            raise StoreError(f"{self.location}: no scene variable {name!r}; it holds {images}")
         return ds[name]
 
     def reader(self, name: str) -> Callable[[tuple], np.ndarray]:
@@ -281,7 +295,8 @@ class SceneReader:
         if name not in self._readers:
             var = self.variable(name)
             with quiet_zarr():
-                raw = zarr.open_group(self.path, mode="r")[f"{SCENES}/{name}"]
+                root = zarr.open_group(self.location.zarr_store(read_only=True), mode="r")
+                raw = root[f"{SCENES}/{name}"]
             plain = raw.dtype == var.dtype and not {"scale_factor", "add_offset"} & set(
                 var.encoding
             )
@@ -367,7 +382,7 @@ def chunk_size(reader: SceneReader, names: Sequence[str]) -> int:
     """The spatial chunk edge of the store's variables (the largest among ``names``)."""
     edges = [reader.variable(n).encoding.get("preferred_chunks", {}).get("y") for n in names]
     known = [int(e) for e in edges if e]
-    return max(known) if known else int(CampaignStore(reader.path).attrs["chunk_size"])
+    return max(known) if known else int(CampaignStore.open(reader.location).attrs["chunk_size"])
 
 
 def read_blocks(

@@ -37,7 +37,7 @@ import xarray as xr
 from pyorbital.astronomy import sun_zenith_angle
 
 from ..domains import Domain
-from ..errors import ConfigError
+from ..errors import ConfigError, StoreError
 from ..store import CampaignStore
 
 __all__ = [
@@ -45,7 +45,6 @@ __all__ = [
     "MAX_TILE_SIZE",
     "MIN_TILE_SIZE",
     "TileSpec",
-    "as_store",
     "grid_of",
     "tile_centres",
     "tile_grid",
@@ -56,19 +55,6 @@ MIN_TILE_SIZE = 64
 """Smallest tile edge in pixels (the report's smallest scale)."""
 MAX_TILE_SIZE = 1024
 """Largest tile edge in pixels (the report's scales reach 850 px)."""
-
-
-def as_store(store: str | os.PathLike[str] | CampaignStore) -> CampaignStore:
-    """A :class:`~cloudorg.store.CampaignStore` from a path or a store.
-
-    Examples
-    --------
-    >>> as_store("/nonexistent.zarr")
-    Traceback (most recent call last):
-    ...
-    cloudorg.errors.StoreError: /nonexistent.zarr: not a cloudorg campaign store ...
-    """
-    return store if isinstance(store, CampaignStore) else CampaignStore.open(store)
 
 
 def _int_arg(value: Any, name: str, lo: int, hi: int | None = None) -> int:
@@ -234,12 +220,19 @@ def tile_centres(domain: Domain, row0: np.ndarray, col0: np.ndarray, size: int) 
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
-def _scene_coords(store: CampaignStore) -> tuple[np.ndarray, np.ndarray]:
-    """Start times and ids of the store's committed scenes, in store order."""
-    if not store.scene_ids():
+def _scene_coords(scenes: xr.Dataset | None) -> tuple[np.ndarray, np.ndarray]:
+    """Start times and ids of a snapshot of the store's scenes, in store order."""
+    if scenes is None:
         return np.array([], dtype="datetime64[ms]"), np.array([], dtype=object)
-    ds = store.open_scenes()
-    return ds["scene"].values.astype("datetime64[ms]"), ds["scene_id"].values.astype(object)
+    times = scenes["scene"].values.astype("datetime64[ms]")
+    return times, scenes["scene_id"].values.astype(object)
+
+
+def _snapshot(store: CampaignStore) -> xr.Dataset | None:
+    try:
+        return store.open_scenes()
+    except StoreError:
+        return None
 
 
 def tile_grid(
@@ -284,7 +277,7 @@ def tile_grid(
     >>> grid.sizes["tile"], grid.attrs["dropped_rows"], grid.attrs["dropped_cols"], dom.shape
     (0, 48, 46, (112, 110))
     """
-    store = as_store(store)
+    store = CampaignStore.open(store)
     domain = store.domain
     spec = TileSpec.from_args(
         size,
@@ -294,17 +287,19 @@ def tile_grid(
         overlap=overlap,
         edge=edge,
     )
-    return grid_of(store, spec)
+    return grid_of(store, spec, _snapshot(store))
 
 
-def grid_of(store: CampaignStore, spec: TileSpec) -> xr.Dataset:
-    """:func:`tile_grid` of a :class:`TileSpec`.
+def grid_of(store: CampaignStore, spec: TileSpec, scenes: xr.Dataset | None) -> xr.Dataset:
+    """:func:`tile_grid` of a :class:`TileSpec` and a snapshot of the store's scenes
+    (``None``: no scene yet).
 
     Examples
     --------
     >>> import tempfile
     >>> from cloudorg.tiles.examples import example_store
-    >>> grid_of(example_store(tempfile.mkdtemp() + "/c.zarr", 1), TileSpec(64)).sizes["tile"]
+    >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
+    >>> grid_of(store, TileSpec(64), store.open_scenes()).sizes["tile"]
     1
     """
     domain = store.domain
@@ -314,7 +309,7 @@ def grid_of(store: CampaignStore, spec: TileSpec) -> xr.Dataset:
     r_sp = np.repeat(rows, cols.size)
     c_sp = np.tile(cols, rows.size)
     lon_sp, lat_sp = tile_centres(domain, r_sp, c_sp, spec.size)
-    scene_times, scene_ids = _scene_coords(store)
+    scene_times, scene_ids = _scene_coords(scenes)
     n_scenes, per_scene = scene_times.size, r_sp.size
     scene_index = np.repeat(np.arange(n_scenes, dtype=np.int32), per_scene)
     times = scene_times[scene_index]

@@ -220,7 +220,7 @@ class TileStream:
     ) -> None:
         self.reader = SceneReader(store)
         if not isinstance(table, xr.Dataset):
-            table = open_tile_table(self.reader.path, 256 if table is None else table)
+            table = open_tile_table(self.reader.location, 256 if table is None else table)
         self.batch_size = _positive(batch_size, "batch_size")
         self.buffer_size = int(buffer_size) if shuffle else 0
         if self.buffer_size < 0:

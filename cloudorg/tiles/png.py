@@ -35,7 +35,6 @@ from ..distributed import ClientLike, cluster_client, map_ordered
 from ..errors import ConfigError, InputFileError
 from ..store import CampaignStore
 from .cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, read_blocks
-from .grid import as_store
 from .normalise import Channels
 from .triplets import ROLES, triplet_plan
 
@@ -170,7 +169,7 @@ def export_triplets(
     >>> sorted(p.name for p in out.glob("*.png"))[:3]
     ['00000_anchor.png', '00000_distant.png', '00000_neighbor.png']
     """
-    reader = SceneReader(as_store(store))
+    reader = SceneReader(CampaignStore.open(store))
     channels = Channels.of(reader.dataset, [variable])
     if channels.dtype != np.uint8 or len(channels) not in (1, 3):
         raise ConfigError(

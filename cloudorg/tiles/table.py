@@ -3,9 +3,10 @@ store, open it.
 
 Layout: one zarr group per tiling, ``tiles/{name}`` with ``name`` from
 :attr:`TileSpec.name` (``256px``, ``128px_stride64``, ``850px_pad``), dim ``tile``,
-readable with ``xr.open_zarr(store, group="tiles/256px")``. A table is written under a
-temporary directory of the store and renamed into place (one directory rename), then the
-store's metadata is consolidated: readers see the old table or the new one, never half.
+readable with ``xr.open_zarr(store, group="tiles/256px")``. A table is computed from one
+snapshot of the store's scenes (an ingest appending meanwhile changes nothing of it) and
+written whole by :meth:`cloudorg.store.DerivedGroup.replace`: readers see the old table or
+the new one, never half.
 
 A rerun reuses what is done: the statistics of scenes already in the table are kept and
 only new scenes are read; new thresholds re-flag without reading pixels; other labels or
@@ -30,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
-import zarr
 from dask.base import tokenize
 from tqdm.auto import tqdm
 
@@ -38,22 +38,19 @@ from .. import __version__
 from ..distributed import ClientLike, cluster_client, map_ordered
 from ..domains import Domain
 from ..errors import StoreError
-from ..store import CampaignStore, quiet_zarr
+from ..store import CampaignStore, layout
 from .cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks
 from .filters import BT, NOT_IMAGES, FilterConfig, flag_tiles, pixel_statistics
-from .grid import TileSpec, as_store, grid_of
+from .grid import TileSpec, grid_of
 from .labelling import boxes_by_scene, domain_label_map, majority_labels
-from .storage import open_group, write_group
 
 __all__ = [
-    "TILES_GROUP",
     "build_tile_table",
     "list_tile_tables",
     "open_tile_table",
     "tile_table_group",
 ]
 
-TILES_GROUP = "tiles"
 STATISTICS = ("valid_fraction", "hue", f"{BT}_p25")
 LABELS = ("label", "label_fraction")
 
@@ -66,7 +63,7 @@ def tile_table_group(spec: TileSpec) -> str:
     >>> tile_table_group(TileSpec(256, stride=128))
     'tiles/256px_stride128'
     """
-    return f"{TILES_GROUP}/{spec.name}"
+    return layout.tile_table(spec.name)
 
 
 def statistics_variables(dataset: xr.Dataset) -> list[str]:
@@ -275,7 +272,7 @@ def build_tile_table(
     >>> t["label"].values.tolist(), t["flags"].values.tolist()
     ([1, 2, 3, 4, 1, 2, 3, 4], [1, 1, 1, 0, 1, 1, 1, 0])
     """
-    store = as_store(store)
+    store = CampaignStore.open(store)
     spec = TileSpec.from_args(
         size,
         size_km=size_km,
@@ -284,12 +281,29 @@ def build_tile_table(
         overlap=overlap,
         edge=edge,
     )
-    grid = grid_of(store, spec)
+    with store.writing():
+        table = _build(store, spec, filters, boxes, client, overwrite, progress)
+        store.group(tile_table_group(spec)).replace(table)
+    return open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+
+
+def _build(
+    store: CampaignStore,
+    spec: TileSpec,
+    filters: FilterConfig | None,
+    boxes: pd.DataFrame | None,
+    client: ClientLike,
+    overwrite: bool,
+    progress: bool,
+) -> xr.Dataset:
+    """The tile table of one snapshot of the store's scenes."""
     reader = SceneReader(store)
-    label_source = _label_source(reader, boxes) if store.scene_ids() else "none"
+    scenes = reader.dataset if reader.n_scenes else None
+    grid = grid_of(store, spec, scenes)
+    label_source = _label_source(reader, boxes) if reader.n_scenes else "none"
     token = tokenize(label_source, None if boxes is None else pd.util.hash_pandas_object(boxes))
     old = None if overwrite else _reusable(store, spec, token)
-    scene_ids = store.scene_ids()
+    scene_ids = [] if scenes is None else [str(s) for s in scenes["scene_id"].values]
     done = [] if old is None else list(dict.fromkeys(old["scene_id"].values.tolist()))
     keep = len(done) if scene_ids[: len(done)] == done else 0
     columns = {k: old[k].values for k in STATISTICS + LABELS if k in old} if keep else {}
@@ -316,8 +330,7 @@ def build_tile_table(
             "statistics_variables": statistics_variables(reader.dataset) if scene_ids else [],
         }
     )
-    write_group(store, tile_table_group(spec), table)
-    return open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+    return table
 
 
 def open_tile_table(
@@ -343,8 +356,8 @@ def open_tile_table(
     ...
     cloudorg.errors.StoreError: ...: no group tiles/64px; build it with build_tile_table ...
     """
-    group = tile_table_group(TileSpec(size, stride, edge))
-    return open_group(store, group, "build it with build_tile_table or `cloudorg tiles`")
+    group = CampaignStore.open(store).group(tile_table_group(TileSpec(size, stride, edge)))
+    return group.open("build it with build_tile_table or `cloudorg tiles`")
 
 
 def list_tile_tables(store: str | os.PathLike[str] | CampaignStore) -> list[str]:
@@ -357,9 +370,4 @@ def list_tile_tables(store: str | os.PathLike[str] | CampaignStore) -> list[str]
     >>> list_tile_tables(example_store(tempfile.mkdtemp() + "/c.zarr", 1))
     []
     """
-    store = as_store(store)
-    with quiet_zarr():
-        root = zarr.open_group(store.path, mode="r", use_consolidated=False)
-        if TILES_GROUP not in root:
-            return []
-        return sorted(name for name, _ in root[TILES_GROUP].groups())
+    return CampaignStore.open(store).subgroups(layout.TILES)

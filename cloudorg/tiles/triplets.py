@@ -39,12 +39,11 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ConfigError, StoreError
-from ..store import CampaignStore
+from ..store import CampaignStore, layout
 from .cutting import BlockPlan, SceneReader, cut_tiles, plan_blocks, read_blocks
 from .filters import usable
-from .grid import TileSpec, as_store
+from .grid import TileSpec
 from .normalise import Channels
-from .storage import open_group, write_group
 from .table import tile_table_group
 
 __all__ = [
@@ -56,8 +55,6 @@ __all__ = [
     "triplet_tiles",
     "write_triplets",
 ]
-
-TRIPLETS_GROUP = "triplets"
 
 ROLES = ("anchor", "neighbor", "distant")
 """Roles of the tiles of a triplet, spelled as in Tile2Vec's file names."""
@@ -378,8 +375,11 @@ def write_triplets(store: str | os.PathLike[str] | CampaignStore, triplets: xr.D
     >>> open_triplets(store, 64, stride=16)["row0"].shape
     (3, 3)
     """
-    tiling = str(triplets.attrs["tile_table"]).rpartition("/")[2]
-    return write_group(as_store(store), f"{TRIPLETS_GROUP}/{tiling}", triplets)
+    store = CampaignStore.open(store)
+    group = layout.triplets(str(triplets.attrs["tile_table"]).rpartition("/")[2])
+    with store.writing():
+        store.group(group).replace(triplets)
+    return group
 
 
 def open_triplets(
@@ -396,5 +396,5 @@ def open_triplets(
     StoreError
         When the store has none.
     """
-    group = f"{TRIPLETS_GROUP}/{TileSpec(size, stride, edge).name}"
-    return open_group(store, group, "sample them with `cloudorg triplets`")
+    group = CampaignStore.open(store).group(layout.triplets(TileSpec(size, stride, edge).name))
+    return group.open("sample them with `cloudorg triplets`")

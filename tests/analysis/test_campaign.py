@@ -24,7 +24,6 @@ from cloudorg.models import embed
 from cloudorg.store import CampaignStore, FileRecord
 from cloudorg.tiles import build_tile_table, example_store
 from cloudorg.tiles.examples import EXAMPLE_DOMAIN, example_scene
-from cloudorg.tiles.storage import open_group, write_group
 from tests.analysis.conftest import tiny_embedder
 
 
@@ -166,8 +165,9 @@ def test_a_single_labelled_class_leaves_out_the_silhouettes_with_a_note(
     embedded_campaign, tmp_path
 ):
     store = CampaignStore.open(shutil.copytree(embedded_campaign.path, tmp_path / "c.zarr"))
-    table = open_group(store, "tiles/64px", "")
-    write_group(store, "tiles/64px", table.assign(label=table.label.where(table.label < 1, 1)))
+    table = store.group("tiles/64px").open("")
+    with store.writing():
+        store.group("tiles/64px").replace(table.assign(label=table.label.where(table.label < 1, 1)))
     result = analyse(store, features=["metrics"], progress=False)
     assert any("no silhouettes of the metric space (metrics)" in n for n in result.attrs["notes"])
     assert "metrics_silhouettes" not in result.attrs["results"]

@@ -1,16 +1,14 @@
 """Metrics of every tile of a campaign store: against compute_metrics tile by tile, on a
-LocalCluster, resumed after an error and after a real kill, the missing-pixel policy, the
-synthetic ground truth, the real MYD35 cloud mask and the ``metrics`` command."""
+LocalCluster, resumed after an error, the missing-pixel policy, the synthetic ground truth,
+the real MYD35 cloud mask and the ``metrics`` command (kills at every commit point:
+tests/store/test_faults.py)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,7 +93,7 @@ def test_tiles_equal_compute_metrics_on_isel_cut_masks(campaign, reference):
     for name in ("tile", "scene_index", "scene_id", "row0", "col0"):
         np.testing.assert_array_equal(ds[name].values, table[name].values)
     assert list(ds.data_vars) == list(metric_names())
-    mask = cloud_mask(CampaignStore(store).open_scenes())
+    mask = cloud_mask(CampaignStore.open(store).open_scenes())
     for i in (0, 4, 8, 13, 31, 53):
         s, r, c = (int(table[v][i]) for v in ("scene_index", "row0", "col0"))
         tile = mask.isel(scene=s, y=slice(r, r + TILE), x=slice(c, c + TILE))
@@ -119,7 +117,8 @@ def test_units_and_attributes(reference):
         "64px", "tiles/64px", TILE, TILE, "drop"
     )  # fmt: skip
     assert (a["pixel_size"], a["length_unit"], a["connectivity"]) == (2.0, "km", 4)
-    assert a["scenes_done"] == N_SCENES and a["metrics"] == list(metric_names())
+    assert a["complete"] == 1 and a["metrics"] == list(metric_names())
+    assert a["completed_blocks"] == [0] and a["block_rows"] == 4096 // 9 * 9  # whole scenes
 
 
 def test_two_worker_cluster_equals_the_synchronous_run(campaign, reference, cluster_client,
@@ -131,8 +130,11 @@ def test_two_worker_cluster_equals_the_synchronous_run(campaign, reference, clus
         ds = metrics_for_store(store, tile_size=TILE, client=cluster_client, progress=False)
     xr.testing.assert_identical(ds, reference[1])
     keys = [str(task["key"]) for task in stream.data if str(task["key"]).startswith("metrics-")]
-    # one task per scene and storage block, named after the scene: not one per tile
-    assert len(keys) == N_SCENES * 4 < ds.sizes["tile"]
+    writes = [k for k in keys if k.startswith("metrics-write-")]
+    keys = [k for k in keys if k not in writes]
+    # one task per scene and storage block, named after the scene: not one per tile; the
+    # one block of rows is written by a worker
+    assert len(keys) == N_SCENES * 4 < ds.sizes["tile"] and len(writes) == 1
     first = str(ds["scene_id"].values[0])
     assert {k.rsplit("-", 1)[0] for k in keys if first in k} == {
         f"metrics-{first}-y{r}x{c}" for r in (0, 128) for c in (0, 128)
@@ -149,22 +151,25 @@ def test_rerun_computes_nothing(reference):
     xr.testing.assert_identical(open_metrics(store, TILE), ds)
 
 
-def test_an_error_on_a_later_scene_keeps_the_finished_scenes(campaign, reference, tmp_path):
+def test_an_error_on_a_later_scene_keeps_the_finished_blocks(campaign, reference, tmp_path):
     store = copy_of(campaign, tmp_path)
     chunk = store / "scenes" / "greyscale" / "c" / "3" / "0" / "0"
     good = chunk.read_bytes()
     chunk.write_bytes(good[: len(good) // 3])  # scene 3's first block is unreadable
     failing = str(reference[1]["scene_id"].values[3 * 9])
+    run = dict(tile_size=TILE, client="synchronous", progress=False, block_size=18)
     with pytest.raises(StoreError, match=f"scene {failing}: cannot read greyscale rows 0:128"):
-        metrics_for_store(store, tile_size=TILE, client="synchronous", progress=False)
-    kept = open_metrics(store, TILE)
-    assert kept.attrs["scenes_done"] == 3 and not (store / ".cloudorg-partial").exists()
-    xr.testing.assert_identical(
-        kept.drop_attrs(), reference[1].isel(tile=slice(0, 27)).drop_attrs()
-    )
+        metrics_for_store(store, **run)
+    with pytest.raises(StoreError, match="an incomplete group metrics/64px_greyscale"):
+        open_metrics(store, TILE)  # readers never see a part
+    group = zarr.open_group(store / GROUP, mode="r", use_consolidated=False)
+    assert group.attrs["completed_blocks"] == [0] and group.attrs["block_rows"] == 18
+    written = xr.open_zarr(store / GROUP, consolidated=False).isel(tile=slice(0, 18))
+    # the block of scenes 0 and 1, written by the run
+    np.testing.assert_array_equal(values_of(written), values_of(reference[1])[:18])
     chunk.write_bytes(good)
-    resumed = metrics_for_store(store, tile_size=TILE, client="synchronous", progress=False)
-    xr.testing.assert_identical(resumed, reference[1])
+    resumed = metrics_for_store(store, **run)
+    xr.testing.assert_identical(resumed.drop_attrs(), reference[1].drop_attrs())
 
 
 def test_scenes_added_to_the_store_are_all_a_rerun_reads(tmp_path):
@@ -173,15 +178,15 @@ def test_scenes_added_to_the_store_are_all_a_rerun_reads(tmp_path):
                      client="synchronous", progress=False)  # fmt: skip
     run = dict(tile_size=TILE, mask="brightness_temperature", client="synchronous",
                progress=False)  # fmt: skip
-    before = metrics_for_store(store, **run)
+    before = metrics_for_store(store, **run, block_size=1)
     with store.writing():
         scene = example_scene(store.domain, 2, time=np.datetime64("2020-01-20T16:00", "ms"))
         store.commit_scene(scene, [FileRecord("example://2", "ingested", "example_02")])
     for chunk in (store.path / "scenes" / "brightness_temperature_11" / "c" / "0").rglob("*"):
         if chunk.is_file():
             chunk.write_bytes(b"")  # scene 0 unreadable: a rerun must not read it again
-    after = metrics_for_store(store, **run)
-    assert after.attrs["scenes_done"] == 3 and after["scene_id"].values.tolist() == [
+    after = metrics_for_store(store, **run, block_size=1)  # a block per scene
+    assert after.attrs["completed_blocks"] == [0, 1, 2] and after["scene_id"].values.tolist() == [
         "example_00", "example_01", "example_02"
     ]  # fmt: skip
     xr.testing.assert_identical(after.isel(tile=[0, 1]).drop_attrs(), before.drop_attrs())
@@ -191,40 +196,7 @@ def test_scenes_added_to_the_store_are_all_a_rerun_reads(tmp_path):
     expected = compute_metrics(np.where(np.isnan(bt), np.nan, bt < 290), dx=1.0)
     np.testing.assert_array_equal(values_of(after.isel(tile=[2]))[0], list(expected.values()))
     with pytest.raises(StoreError, match="scene example_00: cannot read"):
-        metrics_for_store(store, **run, overwrite=True)  # reading scene 0 does fail
-
-
-def test_killed_run_resumes_to_the_same_metrics(campaign, reference, tmp_path):
-    store = copy_of(campaign, tmp_path)
-    consolidated_before = (store / "zarr.json").read_bytes()
-    code = ("from cloudorg.metrics import metrics_for_store; "
-            f"metrics_for_store({str(store)!r}, tile_size={TILE}, client='synchronous', "
-            "checkpoint_every=0, progress=False)")  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    done, deadline = 0, time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and proc.poll() is None and done < 1:
-            try:  # the group's own attributes: one small file, quick to poll
-                done = zarr.open_group(store / GROUP, mode="r", use_consolidated=False).attrs[
-                    "scenes_done"
-                ]
-            except Exception:
-                time.sleep(0.005)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    # a kill between a checkpoint's rename and the store's consolidation leaves the
-    # consolidated metadata behind: make that so, the group is still read as written
-    (store / "zarr.json").write_bytes(consolidated_before)
-    kept = open_metrics(store, TILE)  # a complete group of the scenes finished before the kill
-    done = kept.attrs["scenes_done"]
-    assert 1 <= done < N_SCENES and kept.sizes["tile"] == 9 * done
-    np.testing.assert_array_equal(values_of(kept), values_of(reference[1])[: 9 * done])
-    resumed = metrics_for_store(store, tile_size=TILE, client="synchronous", progress=False)
-    xr.testing.assert_identical(resumed, reference[1])
+        metrics_for_store(store, **run, block_size=1, overwrite=True)  # reading scene 0 fails
 
 
 def test_missing_pixels_give_nan_unless_tolerated(tmp_path):
@@ -276,7 +248,7 @@ def test_synthetic_ground_truth_shows_in_the_metrics(reference):
 
 def test_metrics_for_tiles_of_own_masks_match_the_store(campaign, reference):
     _, ds = reference
-    mask = cloud_mask(CampaignStore(campaign).open_scenes())
+    mask = cloud_mask(CampaignStore.open(campaign).open_scenes())
     picks = [0, 10, 20, 30]
     rows = zip(*(ds[v].values[picks] for v in ("scene_index", "row0", "col0")), strict=True)
     cut = [mask[s, r : r + TILE, c : c + TILE].values for s, r, c in rows]
@@ -304,7 +276,7 @@ def test_real_myd35_product_mask(myd35_real_dir, tmp_path):
     table = open_tile_table(store, TILE)
     assert table.attrs["statistics_variables"] == ["cloud_mask"]  # a product-only store
     assert ds.sizes["tile"] == 6 * 5 and (table["valid_fraction"] == 1).all()
-    mask = cloud_mask(CampaignStore(store).open_scenes(), "product")
+    mask = cloud_mask(CampaignStore.open(store).open_scenes(), "product")
     for i in (0, 7, 29):
         r, c = int(ds["row0"][i]), int(ds["col0"][i])
         expected = compute_metrics(mask.isel(scene=0, y=slice(r, r + TILE),
@@ -333,12 +305,12 @@ def test_command_round_trip(campaign, cluster_client, tmp_path, capsys):
     assert f"metrics/64px_brightness_temperature of {store.resolve()}" in out
     recipe = MaskRecipe.named("brightness_temperature", threshold=288.0)
     written = open_metrics(store, TILE, mask=recipe)
-    assert list(written.data_vars) == names and written.attrs["scenes_done"] == N_SCENES
+    assert list(written.data_vars) == names and written.attrs["complete"] == 1
     # the library with the same parameters finds everything done (other parameters would fail)
     again = metrics_for_store(store, tile_size=TILE, metrics=names, mask=recipe,
                               client="synchronous", progress=False)  # fmt: skip
     xr.testing.assert_identical(again, written)
-    mask = cloud_mask(CampaignStore(store).open_scenes(), recipe).isel(scene=2)
+    mask = cloud_mask(CampaignStore.open(store).open_scenes(), recipe).isel(scene=2)
     expected = compute_metrics(mask[64:128, 128:192], metrics=names, dx=2.0)
     np.testing.assert_array_equal(values_of(written.isel(tile=[2 * 9 + 5]))[0],
                                   list(expected.values()))  # fmt: skip

@@ -93,7 +93,7 @@ def test_rerun_skips_completed_blocks_and_finishes_the_rest(store, model):
     group["embeddings"][20:] = np.nan
     group["embeddings"][0:5] = 7.0  # a recorded block is kept as is, not recomputed
     group.attrs.update({"completed_blocks": [0, 1, 2, 3], "complete": 0})
-    with pytest.raises(StoreError, match="no complete"):
+    with pytest.raises(StoreError, match="an incomplete group"):
         open_embeddings(store, 64, stride=16)
     again = embed(store, model, tile_size=64, stride=16, block_size=5, client="synchronous",
                   progress=False).values  # fmt: skip
@@ -246,7 +246,7 @@ def test_named_embeddings_resume_and_refuse_another_model(store, autoencoder):
     ]
     group["embeddings"][10:] = np.nan  # interrupted after blocks 0 and 1
     group.attrs.update({"completed_blocks": [0, 1], "complete": 0})
-    with pytest.raises(StoreError, match="no complete embeddings/ae/64px_stride16"):
+    with pytest.raises(StoreError, match="an incomplete group embeddings/ae/64px_stride16"):
         open_embeddings(store, 64, stride=16, name="ae")
     np.testing.assert_array_equal(embed(store, autoencoder, **kwargs).values, first)
     other = build_autoencoder(autoencoder.config, seed=2)

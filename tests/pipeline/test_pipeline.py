@@ -183,3 +183,31 @@ def test_a_new_model_replaces_the_embeddings_of_the_old_one(tmp_path, campaign):
     stored = zarr.open_group(config.store, mode="r")["embeddings/64px_stride32"].attrs
     assert stored["model_id"] == load_tile_model(tmp_path / "other.pt")[0].model_id
     assert stored["model_id"] != load_tile_model(tmp_path / "model.pt")[0].model_id
+
+
+def test_whole_run_on_an_s3_store_read_back_with_plain_xarray(
+    tmp_path, campaign, s3_bucket, s3_endpoint, monkeypatch
+):
+    """Every stage on a store in object storage, its options from run.yaml alone: the
+    workers write the scenes, metrics and embeddings blocks to S3 themselves."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL")  # the workers get the endpoint from the config
+    url = f"{s3_bucket}/campaign.zarr"
+    config = tiny_config(tmp_path, store=url, storage_options={"endpoint_url": s3_endpoint},
+                         ingest={"inputs": [str(campaign / "data")]}, cluster={"workers": 1},
+                         analysis={"k": 4, "scales": [64, 128]})  # fmt: skip
+    outcomes = run_pipeline(config, progress=False, echo=lambda _: None)
+    assert [o.stage for o in outcomes] == list(STAGES)
+    assert not (tmp_path / "campaign.zarr").exists()
+
+    options = {"client_kwargs": {"endpoint_url": s3_endpoint}}
+    scenes = xr.open_zarr(url, group="scenes", storage_options=options)
+    assert scenes.sizes["scene"] == 2 and float(scenes["greyscale"].notnull().mean()) > 0.5
+    local = CampaignStore.open(url, storage_options=config.storage_options)
+    assert local.scene_ids() == scenes["scene_id"].values.tolist()
+    metrics = xr.open_zarr(url, group="metrics/64px_stride32_greyscale",
+                           storage_options=options)  # fmt: skip
+    assert float(metrics["cloud_fraction"].notnull().mean()) == 1.0
+    embeddings = xr.open_zarr(url, group="embeddings/64px_stride32", storage_options=options)
+    assert int(embeddings["embeddings"].notnull().all("embedding").sum()) > 0
+    assert "NMI by tile size: 64 px" in outcomes[5].summary
+    assert Path(config.report.out).read_text().startswith("<!DOCTYPE html>")

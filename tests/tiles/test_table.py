@@ -139,9 +139,7 @@ def test_zooniverse_labels_are_matched_by_date(new_store):
 
 def test_table_is_plain_zarr_and_reruns_only_read_new_scenes(new_store):
     store = new_store(2)
-    (store.path / ".cloudorg-partial" / "stale").mkdir(parents=True)  # a killed writer's leftovers
     first = build(store)
-    assert not (store.path / ".cloudorg-partial").exists()
     assert list_tile_tables(store) == ["64px"]
     plain = xr.open_zarr(store.path, group="tiles/64px")
     assert plain.sizes["tile"] == 2 and plain.attrs["complete"] == 1

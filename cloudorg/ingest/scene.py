@@ -1,48 +1,47 @@
-"""Ingest satellite files into a campaign store: read, calibrate, compose, resample, append.
+"""One scene on the domain grid: read, calibrate, compose, resample.
 
-Each scene is one task on the cluster (``ingest-<scene_id>``): its files are read by satpy
-inside the task (MODIS HDF4 handles never cross processes), resampled onto the domain with
-cached lookups, turned into the RGB and greyscale, and returned; the calling process
-appends finished scenes to the store in time order, so an interrupted and resumed run
-gives the same store as an uninterrupted one.
+:func:`process_scene` runs where the scene's files are read (a Dask worker): satpy opens,
+reads and closes them inside the call (MODIS HDF4 handles never cross processes), the
+bands are resampled onto the domain with cached lookups and turned into the RGB and
+greyscale. The result stays on that worker until the worker writes it into the store.
 
 Examples
 --------
->>> import tempfile
->>> from cloudorg.domains import Domain
->>> dom = Domain.from_bounds("california", -124.5, -122.5, 38.5, 40.0, resolution_km=2)
->>> ds = ingest(["../shared/data/goes17_abi_l1b_radm1_2019300_day"], tempfile.mkdtemp() + "/c.zarr",
-...            domain=dom, quantities=["reflectance_0p47", "brightness_temperature_11"],
-...            client="synchronous", progress=False)
->>> ds.sizes["scene"], ds["brightness_temperature_11"].attrs["units"]
-(1, 'K')
+>>> from cloudorg.domains import get_domain
+>>> IngestConfig(get_domain("eurec4a"), ("rgb",)).stored_variables()
+['rgb']
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import dask
+import dask.array as da
 import numpy as np
 import xarray as xr
+from dask.sizeof import sizeof
 from pyorbital.astronomy import sun_zenith_angle
-from tqdm.auto import tqdm
 
-from .composites import RGBRecipe, greyscale_composite, rgb_composite
-from .distributed import ClientLike, cluster_client, map_ordered
-from .domains import Domain, get_domain
-from .errors import CloudorgError, ConfigError, SceneSkipped, StoreError
-from .io.discover import SceneFiles, discover
-from .io.eurec4a import lonlat_geometry
-from .io.readers import PRODUCTS, open_scene
-from .quantities import QUANTITIES
-from .resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample
-from .store import CampaignStore, FileRecord, scene_time
+from ..composites import RGBRecipe, greyscale_composite, rgb_composite
+from ..domains import Domain
+from ..errors import CloudorgError, ConfigError, InputFileError, SceneSkipped
+from ..io.discover import SceneFiles
+from ..io.eurec4a import lonlat_geometry
+from ..io.readers import PRODUCTS, open_scene
+from ..quantities import QUANTITIES
+from ..resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample
+from ..store import FileRecord, scene_time
+from ..store.scenes import scene_template
 
-__all__ = ["DEFAULT_QUANTITIES", "IngestConfig", "SceneOutcome", "ingest", "process_scene"]
+__all__ = [
+    "DEFAULT_QUANTITIES",
+    "PATTERN_ATTRS",
+    "IngestConfig",
+    "SceneOutcome",
+    "conform_truth",
+    "process_scene",
+]
 
 DERIVED = ("rgb", "greyscale")
 DEFAULT_QUANTITIES = (
@@ -89,6 +88,7 @@ class IngestConfig:
 
     Examples
     --------
+    >>> from cloudorg.domains import get_domain
     >>> IngestConfig(get_domain("eurec4a")).read_quantities()
     ('brightness_temperature_11', 'reflectance_0p47', 'reflectance_0p64', 'reflectance_0p86')
     """
@@ -137,6 +137,12 @@ class SceneOutcome:
             FileRecord(path, self.status, self.scene.scene_id, self.reason)
             for path in self.scene.all_files
         ]
+
+    def summary(self) -> SceneOutcome:
+        """The outcome without pixels, for the committing process: the data is the scene's
+        :func:`~cloudorg.store.scenes.scene_template` (a few kB)."""
+        data = None if self.data is None else scene_template(self.data)
+        return SceneOutcome(self.scene, self.status, self.reason, data)
 
 
 def _solar_zenith(scene: SceneFiles, domain: Domain) -> float:
@@ -274,14 +280,13 @@ def process_scene(scene: SceneFiles, config: IngestConfig) -> SceneOutcome:
 
     Examples
     --------
+    >>> from cloudorg.domains import get_domain
     >>> from cloudorg.io.discover import discover
     >>> scenes, _ = discover(["../shared/data/goes17_abi_l1b_radm1_2019300_day"])
     >>> out = process_scene(scenes[0], IngestConfig(get_domain("eurec4a")))
     >>> out.status, "C02" in out.reason
     ('skipped', True)
     """
-    from .errors import InputFileError
-
     try:
         sza = _solar_zenith(scene, config.domain)
         if config.max_solar_zenith is not None and sza > config.max_solar_zenith:
@@ -312,147 +317,33 @@ def process_scene(scene: SceneFiles, config: IngestConfig) -> SceneOutcome:
         )
 
 
-def _conform_truth(scene: xr.Dataset, store_variables: list[str]) -> xr.Dataset:
+def conform_truth(scene: xr.Dataset, store_variables: list[str]) -> xr.Dataset:
     """Give a scene the store's ``pattern`` policy: the first scene decides whether the
     store has ground truth; later scenes without it get an all-missing (-1) map, and a
-    truth map is dropped from a store that has none."""
+    truth map is dropped from a store that has none.
+
+    Works on scenes with pixels and on their lazy templates alike.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> scene = xr.Dataset({"t": (("y", "x"), np.zeros((1, 2)))})
+    >>> conform_truth(scene, ["pattern", "t"])["pattern"].values.tolist()
+    [[-1, -1]]
+    """
     if not store_variables:
         return scene
     if "pattern" in store_variables and "pattern" not in scene:
-        missing = np.full((scene.sizes["y"], scene.sizes["x"]), -1, dtype=np.int8)
-        scene["pattern"] = (("y", "x"), missing, {**PATTERN_ATTRS, "grid_mapping": "crs"})
+        missing = da.full((scene.sizes["y"], scene.sizes["x"]), -1, dtype=np.int8)
+        scene = scene.assign(
+            pattern=(("y", "x"), missing, {**PATTERN_ATTRS, "grid_mapping": "crs"})
+        )
     elif "pattern" not in store_variables and "pattern" in scene:
         scene = scene.drop_vars("pattern")
     return scene
 
 
-def _open_or_create(
-    path: Path, config: IngestConfig, chunk_size: int, zarr_format: int
-) -> CampaignStore:
-    if not path.exists() or not any(path.iterdir()):
-        return CampaignStore.create(
-            path, config.domain, quantities=config.stored_variables(), chunk_size=chunk_size,
-            zarr_format=zarr_format,
-        )  # fmt: skip
-    store = CampaignStore.open(path)
-    if store.domain != config.domain:
-        raise StoreError(
-            f"{path}: the store's domain is {store.domain.name} ({store.domain}); this ingest "
-            f"asks for {config.domain.name}: use a new store for another domain"
-        )
-    if store.attrs["quantities"] != config.stored_variables():
-        raise StoreError(
-            f"{path}: the store holds {store.attrs['quantities']}; this ingest asks for "
-            f"{config.stored_variables()}: ingest the same quantities or use a new store"
-        )
-    return store
-
-
-def _todo(
-    scenes: Sequence[SceneFiles], store: CampaignStore, retry_failed: bool
-) -> list[SceneFiles]:
-    done = set(store.scene_ids())
-    records = store.file_records()
-    todo = []
-    for scene in scenes:
-        if scene.scene_id in done:
-            continue
-        statuses = {records[p].status for p in scene.all_files if p in records}
-        if statuses == {"skipped"} and len(statuses) and all(p in records for p in scene.all_files):
-            continue
-        if "failed" in statuses and not retry_failed:
-            continue
-        todo.append(scene)
-    return todo
-
-
-def ingest(
-    paths: Iterable[str | os.PathLike[str]],
-    store: str | os.PathLike[str],
-    *,
-    domain: str | Domain = "eurec4a",
-    quantities: Sequence[str] = DEFAULT_QUANTITIES,
-    composites: Sequence[str] = (),
-    rgb: RGBRecipe | None = None,
-    max_solar_zenith: float | None = 80.0,
-    client: ClientLike = None,
-    n_workers: int | None = None,
-    chunk_size: int = 1024,
-    zarr_format: int = 3,
-    retry_failed: bool = True,
-    lookup_cache_dir: str | None = None,
-    progress: bool = True,
-) -> xr.Dataset:
-    """Ingest satellite files into a campaign store; a rerun only adds what is missing.
-
-    Parameters
-    ----------
-    paths : iterable of path
-        Files and directories (searched recursively).
-    store : path
-        Campaign store (created when absent).
-    domain : str or Domain
-        Target grid (``"eurec4a"`` or a :class:`~cloudorg.domains.Domain`).
-    quantities : sequence of str
-        What to store; see :class:`IngestConfig`.
-    composites : sequence of str
-        Offline satpy composites to store as well.
-    rgb : RGBRecipe, optional
-        Recipe of the RGB.
-    max_solar_zenith : float or None
-        Night threshold at the domain centre, degrees (None: keep night scenes).
-    client : Client, str, None or "synchronous"
-        Where scenes are processed; see :mod:`cloudorg.distributed`.
-    n_workers : int, optional
-        Workers of a LocalCluster made here.
-    chunk_size : int
-        Spatial chunk edge of a new store.
-    zarr_format : {3, 2}
-        Format of a new store.
-    retry_failed : bool
-        Try again scenes that failed in an earlier run (skipped ones are not retried).
-    lookup_cache_dir : str, optional
-        Directory for resampling lookups shared by workers.
-    progress : bool
-        Show a progress bar.
-
-    Returns
-    -------
-    xarray.Dataset
-        The store's scenes, lazily (empty when nothing was ingested).
-
-    Examples
-    --------
-    >>> ingest([], "/tmp/unused.zarr", quantities=["bogus"])
-    Traceback (most recent call last):
-    ...
-    cloudorg.errors.ConfigError: quantities ['bogus']: expected a non-empty list from ...
-    """
-    config = IngestConfig(
-        get_domain(domain), tuple(quantities), tuple(composites), rgb or RGBRecipe(),
-        max_solar_zenith, lookup_cache_dir=lookup_cache_dir,
-    )  # fmt: skip
-    scenes, unrecognised = discover(paths)
-    path = Path(store)
-    campaign = _open_or_create(path, config, chunk_size, zarr_format)
-    with campaign.writing():
-        campaign.record([FileRecord(p, "skipped", None, why) for p, why in unrecognised])
-        todo = _todo(scenes, campaign, retry_failed)
-        if todo:
-            with (
-                cluster_client(client, n_workers=n_workers) as cl,
-                tqdm(total=len(todo), desc="ingest", unit="scene", disable=not progress) as bar,
-            ):
-                outcomes = map_ordered(
-                    process_scene, todo, client=cl, key_prefix="ingest",
-                    names=[s.scene_id for s in todo], args=(config,), on_done=bar.update,
-                )  # fmt: skip
-                for outcome in outcomes:
-                    if outcome.status == "ingested":
-                        data = _conform_truth(outcome.data, campaign.variables())
-                        campaign.commit_scene(data, outcome.records())
-                    else:
-                        campaign.record(outcome.records())
-    if not campaign.scene_ids():
-        return xr.Dataset()
-    return campaign.open_scenes()
+@sizeof.register(SceneOutcome)
+def _sizeof_outcome(outcome: SceneOutcome) -> int:
+    """Dask's memory accounting of a processed scene held on a worker: its pixels."""
+    return 1000 + (sizeof(outcome.data) if outcome.data is not None else 0)
