@@ -19,7 +19,13 @@ from pathlib import Path
 
 from . import __version__
 from .analysis.commands import register as register_analysis
-from .cli_options import add_cluster_options, add_store_argument, client_of
+from .cli_options import (
+    CommandParser,
+    add_cluster_options,
+    add_list_option,
+    add_store_argument,
+    client_of,
+)
 from .errors import CloudorgError
 from .metrics.commands import register as register_metrics
 from .models.commands import register as register_models
@@ -96,7 +102,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"store:      {store.url} (zarr v{store.zarr_format})")
     print(
         f"domain:     {dom.name}: lon {dom.lon_min:g}..{dom.lon_max:g}, lat {dom.lat_min:g}.."
-        f"{dom.lat_max:g}, {dom.resolution_km:g} km, {dom.shape[0]} x {dom.shape[1]} px"
+        f"{dom.lat_max:g}; {dom.resolution_km:g} km pixels, {dom.shape[0]} rows (y) x "
+        f"{dom.shape[1]} columns (x)"
     )
     print(f"quantities: {', '.join(attrs['quantities'])}")
     ids = store.scene_ids()
@@ -129,11 +136,15 @@ def _add_domain_options(p: argparse.ArgumentParser) -> None:
 
 def _add_ingest_options(p: argparse.ArgumentParser) -> None:
     from .ingest import DEFAULT_QUANTITIES
+    from .ingest.scene import DERIVED
+    from .io.readers import PRODUCTS
+    from .quantities import QUANTITIES
 
-    p.add_argument("--quantities", nargs="+", default=list(DEFAULT_QUANTITIES), metavar="Q",
-                   help=f"what to store (default: {' '.join(DEFAULT_QUANTITIES)})")  # fmt: skip
-    p.add_argument("--composites", nargs="*", default=[], metavar="NAME",
-                   help="offline satpy composites to store as well")  # fmt: skip
+    add_list_option(p, "--quantities", metavar="Q", default=DEFAULT_QUANTITIES,
+                    accepts={*QUANTITIES, *PRODUCTS, *DERIVED},
+                    help=f"what to store (default: {','.join(DEFAULT_QUANTITIES)})")  # fmt: skip
+    add_list_option(p, "--composites", metavar="NAME", default=(), allow_empty=True,
+                    help="offline satpy composites to store as well")  # fmt: skip
     p.add_argument(
         "--max-solar-zenith",
         type=float,
@@ -153,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["info", "c.zarr"]).command
     'info'
     """
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="cloudorg",
         description="Shallow-cloud organisation from satellite imagery at campaign scale.",
         epilog=_EPILOG,

@@ -13,9 +13,20 @@ Examples
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-__all__ = ["add_cluster_options", "add_store_argument", "client_of", "show_progress"]
+__all__ = [
+    "CommandParser",
+    "ListAction",
+    "add_cluster_options",
+    "add_list_option",
+    "add_store_argument",
+    "client_of",
+    "show_progress",
+]
 
 
 def add_cluster_options(p: argparse.ArgumentParser) -> None:
@@ -80,3 +91,148 @@ def show_progress(args: argparse.Namespace) -> bool:
     False
     """
     return not getattr(args, "quiet", False)
+
+
+Accepts = Callable[[str], bool]
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
+"""Words a list option of names (variables, composites) takes when no vocabulary is known."""
+
+
+class ListAction(argparse.Action):
+    """A list option: its values comma-separated (``--quantities a,b``) or as separate words
+    (``--quantities a b``, see :class:`CommandParser`); repeating the option adds to the
+    list, and its first use replaces the default."""
+
+    def __init__(self, *args: Any, accepts: Accepts, allow_empty: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accepts = accepts
+        self.allow_empty = allow_empty
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:  # fmt: skip
+        earlier = getattr(namespace, self.dest, None)
+        earlier = [] if earlier is None or earlier is self.default else earlier
+        setattr(namespace, self.dest, [*earlier, *values])
+
+    def takes(self, word: str) -> bool:
+        """Whether a separate word after the option is one of its values."""
+        return not word.startswith("-") and all(map(self.accepts, word.split(",")))
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The ``cloudorg`` command's parser: a list option (:func:`add_list_option`) given as
+    separate words takes the words that are its values and stops before the first that is
+    not, so a positional argument after it stays positional (plain argparse gives every
+    word up to the next option to the list).
+
+    Examples
+    --------
+    >>> p = CommandParser()
+    >>> add_list_option(p, "--stages", metavar="S", help="stages", choices=("a", "b"))
+    >>> _ = p.add_argument("store")
+    >>> vars(p.parse_args(["--stages", "a", "b", "c.zarr"]))
+    {'stages': ['a', 'b'], 'store': 'c.zarr'}
+    """
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None) -> Any:  # fmt: skip
+        words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(self._joined(words), namespace)
+
+    def _joined(self, words: list[str]) -> list[str]:
+        """The words with each list option's separate values joined into one by commas."""
+        lists = {flag: a for a in self._actions if isinstance(a, ListAction)
+                 for flag in a.option_strings}  # fmt: skip
+        end = words.index("--") if "--" in words else len(words)
+        out, i = [], 0
+        while i < end:
+            out.append(words[i])
+            action = lists.get(words[i])
+            i += 1
+            if action is not None:
+                n = _count_values(action, words[i:end])
+                if n or action.allow_empty:
+                    out.append(",".join(words[i : i + n]))
+                i += n
+        return out + words[end:]
+
+
+def _count_values(action: ListAction, words: list[str]) -> int:
+    """How many of the words after a list option are its values: those it takes, and a
+    first word that is none unless the option may be empty (its error then comes from the
+    option's own check)."""
+    n = 0
+    for word in words:
+        if not (action.takes(word) or (n == 0 and not action.allow_empty and word[:1] != "-")):
+            break
+        n += 1
+    return n
+
+
+def _split(choices: Collection[str] | None, flag: str) -> Callable[[str], list[str]]:
+    def split(word: str) -> list[str]:
+        items = [v.strip() for v in word.split(",") if v.strip()]
+        unknown = [v for v in items if choices is not None and v not in choices]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"{flag}: {unknown} not among {sorted(choices)}")
+        return items
+
+    return split
+
+
+def add_list_option(
+    p: Any,
+    flag: str,
+    *,
+    metavar: str,
+    help: str,
+    default: Sequence[str] | None = None,
+    choices: Collection[str] | None = None,
+    accepts: Accepts | Collection[str] | None = None,
+    allow_empty: bool = False,
+) -> None:
+    """Add an option that takes a list of names, which never swallows a positional argument
+    after it (with :class:`CommandParser`).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser or argument group
+        Where to add it.
+    flag : str
+        ``--name``.
+    metavar, help : str
+        As for ``add_argument``; the help says how lists are given.
+    default : sequence of str, optional
+        The list when the option is not given.
+    choices : collection of str, optional
+        The only values allowed (checked while parsing).
+    accepts : callable or collection of str, optional
+        Which separate words after the option are values (default: ``choices``, else
+        identifiers); the library checks them further.
+    allow_empty : bool
+        The option alone (no value) gives an empty list.
+
+    Examples
+    --------
+    >>> p = CommandParser()
+    >>> add_list_option(p, "--filters", metavar="FLAG", help="flags", allow_empty=True,
+    ...                 accepts=("hue", "night"))
+    >>> _ = p.add_argument("store")
+    >>> p.parse_args(["--filters", "c.zarr"]).filters, p.parse_args(["c.zarr"]).filters
+    ([], None)
+    >>> p.parse_args(["--filters", "hue,night", "--filters", "hue", "c.zarr"]).filters
+    ['hue', 'night', 'hue']
+    """
+    vocabulary = accepts if accepts is not None else choices
+    if vocabulary is None:
+        test: Accepts = IDENTIFIER
+    elif callable(vocabulary):
+        test = vocabulary
+    else:
+        test = frozenset(vocabulary).__contains__
+    empty = " (alone: none)" if allow_empty else ""
+    p.add_argument(flag, action=ListAction, type=_split(choices, flag), accepts=test,
+                   allow_empty=allow_empty, default=None if default is None else list(default),
+                   metavar=f"{metavar}[,{metavar}...]",
+                   help=f"{help}; comma-separated or as separate words{empty}")  # fmt: skip

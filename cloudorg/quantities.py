@@ -46,6 +46,17 @@ class Quantity:
     wavelength_um: float
     bands: dict[str, tuple[str, ...]]
 
+    @property
+    def needs_sunlight(self) -> bool:
+        """Whether the quantity is reflected sunlight (meaningless at night).
+
+        Examples
+        --------
+        >>> QUANTITIES["reflectance_0p47"].needs_sunlight
+        True
+        """
+        return self.calibration == "reflectance"
+
 
 def _reflectance(um: float, abi: tuple[str, ...], modis: tuple[str, ...]) -> Quantity:
     tag = f"{um:.2f}".rstrip("0").replace(".", "p")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import add_store_argument, show_progress
+from ..cli_options import add_list_option, add_store_argument, show_progress
 
 __all__ = ["register"]
 
@@ -94,9 +94,9 @@ def register(subparsers: Any) -> None:
         "it back.",
     )  # fmt: skip
     _add_common(p)
-    p.add_argument("--features", nargs="+", choices=("embeddings", "metrics"),
-                   default=["embeddings", "metrics"],
-                   help="feature sets to analyse (default: both, when present)")  # fmt: skip
+    add_list_option(p, "--features", metavar="SET", choices=("embeddings", "metrics"),
+                    default=("embeddings", "metrics"),
+                    help="feature sets to analyse (default: both, when present)")  # fmt: skip
     p.add_argument(
         "--mask",
         metavar="METHOD",

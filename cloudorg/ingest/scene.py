@@ -30,9 +30,10 @@ from ..io.discover import SceneFiles
 from ..io.eurec4a import lonlat_geometry
 from ..io.readers import PRODUCTS, open_scene
 from ..quantities import QUANTITIES
-from ..resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample
+from ..resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample, resampler_for
 from ..store import FileRecord, scene_time
 from ..store.scenes import scene_template
+from .daylight import NIGHT_SOLAR_ZENITH, night_pixels
 
 __all__ = [
     "DEFAULT_QUANTITIES",
@@ -81,6 +82,8 @@ class IngestConfig:
     max_solar_zenith : float
         Scenes whose solar zenith angle at the domain centre exceeds this (degrees) are
         skipped as night. ``None`` keeps night scenes (e.g. cloud masks, infrared only).
+        In a stored scene, reflectances are NaN where the sun is lower than this (than
+        the horizon with ``None``).
     radius_m : float
         Radius of influence for swath sources.
     lookup_cache_dir : str, optional
@@ -150,7 +153,7 @@ def _solar_zenith(scene: SceneFiles, domain: Domain) -> float:
     return float(sun_zenith_angle(scene.start_time, lon, lat))
 
 
-def _band_attrs(name: str, data: xr.DataArray) -> dict:
+def _band_attrs(name: str, data: xr.DataArray, resampling: dict, night_limit: float) -> dict:
     if name in PRODUCTS:
         attrs = dict(PRODUCTS[name].attrs)
     else:
@@ -162,22 +165,52 @@ def _band_attrs(name: str, data: xr.DataArray) -> dict:
             "wavelength": q.wavelength_um,
             "wavelength_units": "um",
         }
+        if q.needs_sunlight:
+            attrs["comment"] = f"NaN where the solar zenith angle exceeds {night_limit:g} degree"
     attrs["source_band"] = str(data.attrs.get("source_band", ""))
-    return attrs
+    return {**attrs, **resampling}
 
 
-def _resample_band(data: xr.DataArray, config: IngestConfig) -> np.ndarray:
-    table = lookup_for(
-        data.attrs["area"], config.domain, radius_m=config.radius_m,
+def _resample_band(data: xr.DataArray, config: IngestConfig) -> tuple[np.ndarray, dict]:
+    """The band on the domain (area mean or nearest by the ratio of resolutions; integer
+    codes by nearest, their fill value the dtype's largest) and the resampling's attrs."""
+    values = np.asarray(data.values)
+    table = resampler_for(
+        data.attrs["area"], config.domain, dtype=values.dtype, radius_m=config.radius_m,
         cache_dir=config.lookup_cache_dir,
     )  # fmt: skip
-    values = np.asarray(data.values)
     if values.ndim == 3:  # composites: (bands, y, x)
-        return np.stack([resample(v.astype(np.float32), table) for v in values])
-    if np.issubdtype(values.dtype, np.integer):
-        fill = np.iinfo(values.dtype).max
-        return resample(values, table, fill_value=fill)
-    return resample(values.astype(np.float32), table)
+        out = np.stack([resample(v.astype(np.float32), table) for v in values])
+    elif np.issubdtype(values.dtype, np.integer):
+        out = resample(values, table, fill_value=np.iinfo(values.dtype).max)
+    else:
+        out = resample(values.astype(np.float32), table)
+    return out, table.attrs
+
+
+def _night_limit(config: IngestConfig) -> float:
+    return NIGHT_SOLAR_ZENITH if config.max_solar_zenith is None else config.max_solar_zenith
+
+
+def _mark_night(scene: SceneFiles, config: IngestConfig, resampled: dict[str, np.ndarray]) -> None:
+    """Reflectances become NaN where the sun is lower than the night limit."""
+    night = night_pixels(scene.start_time, config.domain, _night_limit(config))
+    if night is None:
+        return
+    for name, values in resampled.items():
+        if name in QUANTITIES and QUANTITIES[name].needs_sunlight:
+            values[night] = np.nan
+
+
+def _has_data(
+    resampled: dict[str, np.ndarray], band_names: list[str], *, every: bool = False
+) -> np.ndarray:
+    """Domain pixels with a value in any (``every``: each) band quantity and cloud mask."""
+    layers = [np.isfinite(resampled[n]) for n in band_names]
+    if "cloud_mask" in resampled:
+        flags = resampled["cloud_mask"]
+        layers.append(flags != np.iinfo(flags.dtype).max)
+    return (np.logical_and if every else np.logical_or).reduce(layers)
 
 
 def _truth_pattern(path: str, config: IngestConfig) -> np.ndarray:
@@ -193,24 +226,22 @@ def _scene_dataset(
 ) -> xr.Dataset:
     domain = config.domain
     grid = {"grid_mapping": "crs"}
-    resampled = {name: _resample_band(data, config) for name, data in bands.items()}
+    done = {name: _resample_band(data, config) for name, data in bands.items()}
+    resampled = {name: values for name, (values, _) in done.items()}
     band_names = [n for n in config.read_quantities() if n in QUANTITIES]
-    valid = np.ones(domain.shape, dtype=bool)
-    for name in band_names:
-        valid &= np.isfinite(resampled[name])
-    if "cloud_mask" in resampled:
-        valid &= resampled["cloud_mask"] != np.iinfo(resampled["cloud_mask"].dtype).max
-    valid_fraction = float(valid.mean())
-    if valid_fraction == 0.0:
+    if not _has_data(resampled, band_names).any():
         raise SceneSkipped(
             f"{scene.scene_id}: no valid pixel on domain {domain.name}: the scene does not "
             "overlap the domain"
         )
+    _mark_night(scene, config, resampled)
+    valid_fraction = float(_has_data(resampled, band_names, every=True).mean())
     ds = xr.Dataset(coords=domain.coords())
     ds["crs"] = domain.grid_mapping()
     for name in config.read_quantities():
         if name in config.quantities:
-            ds[name] = (("y", "x"), resampled[name], {**_band_attrs(name, bands[name]), **grid})
+            attrs = _band_attrs(name, bands[name], done[name][1], _night_limit(config))
+            ds[name] = (("y", "x"), resampled[name], {**attrs, **grid})
             if resampled[name].dtype.kind in "iu":
                 ds[name].encoding["_FillValue"] = np.iinfo(resampled[name].dtype).max
     for name in config.composites:
@@ -220,7 +251,8 @@ def _scene_dataset(
             data, dims=(dim, "y", "x"),
             coords={dim: [str(b) for b in bands[f"composite_{name}"].coords.get(
                 "bands", range(data.shape[0])).values]},
-            attrs={"long_name": f"satpy composite {name}", "units": "1", **grid},
+            attrs={"long_name": f"satpy composite {name}", "units": "1",
+                   **done[f"composite_{name}"][1], **grid},
         )  # fmt: skip
     if set(DERIVED) & set(config.quantities):
         rgb = rgb_composite(xr.Dataset({n: (("y", "x"), resampled[n]) for n in band_names}),
@@ -255,6 +287,9 @@ def _scene_dataset(
         "comment": "Stevens et al. (2019) keep scenes with p25 > 285 K (no high cloud)",
     }
     ds["scene"].attrs = {"long_name": "scan start time", "standard_name": "time"}
+    ds["scene_id"].attrs = {"long_name": "scene identifier: platform, sensor, sector, start"}
+    ds["platform"].attrs = {"long_name": "satellite (G16, G17, aqua, terra, ...)"}
+    ds["sensor"].attrs = {"long_name": "instrument (abi, modis, ...)"}
     return ds
 
 

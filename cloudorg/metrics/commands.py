@@ -20,9 +20,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import add_cluster_options, add_store_argument, client_of
+from ..cli_options import add_cluster_options, add_list_option, add_store_argument, client_of
 
 __all__ = ["register"]
+
+
+def _is_metric(name: str) -> bool:
+    from .registry import metric_names
+
+    return name in metric_names()
 
 
 def _recipe(args: argparse.Namespace) -> Any:
@@ -122,8 +128,8 @@ def register(subparsers: Any) -> None:
                    help="threshold of the recipe: grey level 0-255, reflectance in %%, "
                    "brightness temperature in K")  # fmt: skip
     g = p.add_argument_group("metrics")
-    g.add_argument("--metrics", nargs="+", metavar="NAME",
-                   help="metric names (default: all; see docs/metrics.md)")  # fmt: skip
+    add_list_option(g, "--metrics", metavar="NAME", accepts=_is_metric,
+                    help="metric names (default: all; see docs/metrics.md)")  # fmt: skip
     g.add_argument("--connectivity", type=int, choices=(4, 8), default=4,
                    help="pixel connectivity of cloud objects (default: 4)")  # fmt: skip
     g.add_argument("--min-area", type=float, default=0.0, metavar="PX",

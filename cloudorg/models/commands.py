@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from ..cli_options import add_cluster_options, add_store_argument, client_of, show_progress
+from ..cli_options import (
+    add_cluster_options,
+    add_list_option,
+    add_store_argument,
+    client_of,
+    show_progress,
+)
 
 __all__ = ["register"]
 
@@ -194,13 +200,15 @@ def _add_device_options(p: argparse.ArgumentParser) -> None:
 
 def _add_tile_options(p: argparse.ArgumentParser, title: str, verb: str) -> Any:
     """The tiling and channel options of ``embed`` and ``classify``; returns their group."""
+    from ..tiles.filters import FLAGS
+
     g = p.add_argument_group(title)
     g.add_argument("--size", type=int, metavar="PX", help="tile edge in pixels")
     g.add_argument("--stride", type=int, metavar="PX", help="stride (with --size)")
     g.add_argument("--edge", choices=("drop", "pad", "shift"), help="edge policy")
-    g.add_argument("--channels", nargs="+", metavar="VAR", help="scene variables as channels")
-    g.add_argument("--filters", nargs="*", metavar="FLAG",
-                   help=f"flags that exclude tiles (none given: {verb} every tile)")  # fmt: skip
+    add_list_option(g, "--channels", metavar="VAR", help="scene variables as channels")
+    add_list_option(g, "--filters", metavar="FLAG", accepts=FLAGS, allow_empty=True,
+                    help=f"flags that exclude tiles (none given: {verb} every tile)")  # fmt: skip
     return g
 
 

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli_options import add_cluster_options, show_progress
+from ..cli_options import add_cluster_options, add_list_option, show_progress
 
 __all__ = ["INTERRUPTED", "register"]
 
@@ -74,8 +74,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     from .config import STAGES
 
     g = p.add_argument_group("stages", f"stages, in order: {', '.join(STAGES)}")
-    g.add_argument("--only", nargs="+", metavar="STAGE", help="run only these stages")
-    g.add_argument("--skip", nargs="+", metavar="STAGE", help="leave these stages out")
+    add_list_option(g, "--only", metavar="STAGE", accepts=STAGES, help="run only these stages")
+    add_list_option(g, "--skip", metavar="STAGE", accepts=STAGES, help="leave these stages out")
     g.add_argument("--from", dest="start", metavar="STAGE",
                    help="leave out the stages before this one")  # fmt: skip
     add_cluster_options(p)

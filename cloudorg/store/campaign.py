@@ -60,7 +60,13 @@ from .layout import MANIFEST, SCENES
 from .location import StoreLocation
 from .locking import LEASE, LOCK, WriterLock, writer_lock
 from .manifest import FileRecord, Manifest
-from .scenes import SceneArrays, SceneEntry, create_scenes_group
+from .scenes import (
+    SceneArrays,
+    SceneEntry,
+    create_empty_scenes_group,
+    create_scenes_group,
+    holds_scene_arrays,
+)
 from .scenes import write_pixels as _write_pixels
 
 __all__ = ["DEFAULT_CHUNK", "CampaignStore", "open_scenes", "read_manifest", "write_pixels"]
@@ -449,6 +455,7 @@ class CampaignStore:
             if committed == 0:
                 removed = max((a.shape[0] for a in arrays.arrays.values()), default=0)
                 self.location.delete(SCENES)
+                create_empty_scenes_group(self.location, self.domain, zarr_format=self.zarr_format)
                 stale = True
             else:
                 removed = arrays.resize(committed)
@@ -492,13 +499,7 @@ class CampaignStore:
         session = _SESSIONS.get(self.location.key)
         if session is not None and session.scenes is not None:
             return True
-        try:
-            with quiet_zarr():
-                zarr.open_group(self.location.zarr_store(read_only=True), path=SCENES,
-                                mode="r", use_consolidated=False)  # fmt: skip
-        except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
-            return False
-        return True
+        return holds_scene_arrays(self.location)
 
     def _scene_arrays(self) -> SceneArrays:
         """The scene arrays (opened once per writer session)."""
@@ -751,6 +752,7 @@ def _create(
             }
         )
         failpoint("store-root")
+        create_empty_scenes_group(location, domain, zarr_format=zarr_format)
         zarr.consolidate_metadata(location.zarr_store())
     Manifest.new().committed(location, create=True)
 

@@ -34,6 +34,7 @@ import numpy as np
 import xarray as xr
 import zarr
 
+from ..domains import Domain
 from ..errors import StoreError
 from .arrays import (
     codecs,
@@ -52,7 +53,9 @@ __all__ = [
     "TIME_ENCODING",
     "SceneArrays",
     "SceneEntry",
+    "create_empty_scenes_group",
     "create_scenes_group",
+    "holds_scene_arrays",
     "scene_template",
     "write_pixels",
 ]
@@ -152,6 +155,40 @@ def _template(scene: xr.Dataset, chunk: int) -> tuple[xr.Dataset, dict[str, dict
         if name != SCENE:
             encoding[name] = {"chunks": (COORDINATE_CHUNK,)}
     return stacked, encoding
+
+
+def create_empty_scenes_group(location: StoreLocation, domain: Domain, *, zarr_format: int) -> None:
+    """Make the ``scenes`` group of a store without scenes: the domain's ``x``/``y`` and
+    its ``crs``, so that ``xr.open_zarr(store, group="scenes")`` opens before the first
+    scene (and when an ingest stored none).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cloudorg.domains import Domain
+    >>> loc = StoreLocation(tempfile.mkdtemp())
+    >>> create_empty_scenes_group(loc, Domain("box", -55, -54, 14, 15, 2.0), zarr_format=3)
+    >>> sorted(xr.open_zarr(loc.path, group="scenes", consolidated=False).variables)
+    ['crs', 'x', 'y']
+    >>> holds_scene_arrays(loc)
+    False
+    """
+    empty = xr.Dataset({"crs": domain.grid_mapping()}, coords=domain.coords())
+    with quiet_zarr():
+        empty.to_zarr(location.zarr_store(), group=SCENES, mode="w", consolidated=False,
+                      zarr_format=zarr_format)  # fmt: skip
+
+
+def holds_scene_arrays(location: StoreLocation) -> bool:
+    """Whether the ``scenes`` group has its arrays along ``scene`` (made from the first
+    scene by :func:`create_scenes_group`), committed scenes or not."""
+    try:
+        with quiet_zarr():
+            group = zarr.open_group(location.zarr_store(read_only=True), path=SCENES, mode="r",
+                                    use_consolidated=False)  # fmt: skip
+    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
+        return False
+    return "scene_id" in group
 
 
 def create_scenes_group(

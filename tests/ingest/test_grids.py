@@ -1,4 +1,4 @@
-"""Domains and the cached nearest-neighbour resampler."""
+"""Domains and the cached nearest-neighbour lookups."""
 
 from __future__ import annotations
 
@@ -66,16 +66,20 @@ def test_swath_lookup_respects_the_radius_and_finds_the_nearest_pixel():
     assert np.isnan(values[table.index < 0]).all()
 
 
-def test_lookups_are_cached_in_memory_and_on_disk(tmp_path):
+@pytest.mark.parametrize("method, pixels", [("nearest", 50), ("area_mean", 400)])
+def test_tables_are_cached_in_memory_and_on_disk(tmp_path, method, pixels):
     dom = Domain.from_bounds("box", -55, -54, 14, 15, resolution_km=2)
-    src = AreaDefinition("ll", "", "", "EPSG:4326", 50, 50, (-56, 13.5, -53, 15.75))
-    first = rs.lookup_for(src, dom, cache_dir=tmp_path)
-    assert rs.lookup_for(src.copy(), dom, cache_dir=tmp_path) is first
-    assert len(list(tmp_path.glob("lookup-*.npy"))) == 1
-    rs._cache.clear()
-    again = rs.lookup_for(src, dom, cache_dir=tmp_path)
+    src = AreaDefinition("ll", "", "", "EPSG:4326", pixels, pixels, (-56, 13.5, -53, 15.75))
+    first = rs.resampler_for(src, dom, method=method, cache_dir=tmp_path)
+    assert first.method == method
+    assert rs.resampler_for(src.copy(), dom, method=method, cache_dir=tmp_path) is first
+    files = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.npz"))
+    assert files == (["lookup"] if method == "nearest" else ["areamean", "lookup"])
+    rs.clear_cache()
+    again = rs.resampler_for(src, dom, method=method, cache_dir=tmp_path)
     assert again is not first
-    np.testing.assert_array_equal(again.index, first.index)
+    for name, array in first.to_arrays().items():
+        np.testing.assert_array_equal(again.to_arrays()[name], array)
 
 
 def test_resample_checks_shapes_and_integer_fill():
@@ -98,7 +102,9 @@ def test_to_domain_is_lazy_and_equals_the_eager_gather():
     band = xr.DataArray(values, dims=("y", "x"), attrs={"area": src, "units": "%"})
     out = rs.to_domain(band, dom)
     assert out.chunks is not None and len(out.chunks[0]) > 1  # several output chunks
-    assert out.attrs == {"units": "%", "grid_mapping": "crs"}
-    np.testing.assert_array_equal(out.values, rs.resample(values, rs.lookup_for(src, dom)))
+    table = rs.lookup_for(src, dom)
+    assert out.attrs == {"units": "%", "grid_mapping": "crs", "resampling": "nearest",
+                         "resolution_ratio": round(table.ratio, 3)}  # fmt: skip
+    np.testing.assert_array_equal(out.values, rs.resample(values, table))
     with pytest.raises(ConfigError, match="attrs\\['area'\\]"):
         rs.to_domain(xr.DataArray(values, dims=("y", "x")), dom)

@@ -108,7 +108,8 @@ def test_a_schema_without_a_committed_scene_is_removed(tmp_path):
     assert SCENES in zarr.open_group(store.path, mode="r", use_consolidated=False)
     with store.writing():
         pass  # the repair of the next writer
-    assert SCENES not in zarr.open_group(store.path, mode="r", use_consolidated=False)
+    assert "scene_id" not in zarr.open_group(store.path, mode="r", use_consolidated=False)[SCENES]
+    assert "scene" not in xr.open_zarr(store.path, group=SCENES).dims  # empty, but it opens
     with pytest.raises(StoreError, match="holds no scene"):
         store.open_scenes()
 
