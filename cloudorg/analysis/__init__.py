@@ -4,12 +4,19 @@ Every analysis of the report (sections 6–10) is one call taking and returning 
 objects (see ``docs/analysis.md``):
 
 - :func:`pca`, :func:`kmeans` (K forced or by silhouette), :func:`ward` (dendrogram and
-  K cut); their results are fitted models for :func:`apply_model` (fit on one data
-  set, use on another) and :func:`save_model` / :func:`load_model` (``.npz`` of plain
-  arrays, no pickle);
+  K cut; :func:`ward_sample` and :func:`dendrogram_leaves` for a campaign); their
+  results are fitted models for :func:`apply_model` (fit on one data set, use on
+  another) and :func:`save_model` / :func:`load_model` (``.npz`` of plain arrays, no
+  pickle); :func:`k_stability` (silhouette and bootstrap stability of every K);
 - :func:`nmi` (equation 4), :func:`contingency_table`, :func:`confusion_matrix`;
-- the metric space: :func:`metric_matrix`, :func:`metric_pca`,
-  :func:`metric_silhouettes` (Table 2), :func:`metric_summary` (figure 37);
+  :func:`nmi_interval` (bootstrap over scenes) and :func:`nmi_chance` (labels permuted
+  within scenes);
+- the space itself: :func:`participation_ratio` (effective dimension),
+  :func:`triplet_distance_ratio`, :func:`neighbour_agreement`;
+- tile labels: :func:`table_labels` and :func:`source_labels` (any label file);
+- the metric space: :func:`metric_matrix` (rule for NaN: :data:`MISSING_POLICIES`),
+  :func:`metric_pca`, :func:`metric_silhouettes` (Table 2), :func:`metric_summary`
+  (figure 37);
 - :func:`scale_study` (Table 1, figure 35);
 - :func:`two_sample_test` and :func:`labelled_vs_unlabelled` (section 10);
 - for a campaign store, :func:`analyse` (written into the store as ``analysis/<tiling>``,
@@ -45,15 +52,27 @@ if TYPE_CHECKING:
         open_scale_study,
         store_scale_study,
     )
-    from cloudorg.analysis.clustering import DEFAULT_K_RANGE, kmeans, ward
+    from cloudorg.analysis.clustering import (
+        DEFAULT_K_RANGE,
+        dendrogram_leaves,
+        kmeans,
+        ward,
+        ward_sample,
+    )
     from cloudorg.analysis.decomposition import pca
+    from cloudorg.analysis.diagnostics import (
+        neighbour_agreement,
+        participation_ratio,
+        triplet_distance_ratio,
+    )
     from cloudorg.analysis.examples import (
         example_campaign,
         example_embeddings,
         example_metrics,
         example_tiles,
     )
-    from cloudorg.analysis.features import metric_matrix
+    from cloudorg.analysis.features import MISSING_POLICIES, metric_matrix
+    from cloudorg.analysis.labelling import source_labels, table_labels
     from cloudorg.analysis.metric_space import metric_pca, metric_silhouettes, metric_summary
     from cloudorg.analysis.models import (
         MODEL_KINDS,
@@ -64,18 +83,28 @@ if TYPE_CHECKING:
     )
     from cloudorg.analysis.scales import scale_study
     from cloudorg.analysis.scores import AVERAGE_METHODS, confusion_matrix, contingency_table, nmi
+    from cloudorg.analysis.stability import k_stability
     from cloudorg.analysis.two_sample import labelled_vs_unlabelled, two_sample_test
+    from cloudorg.analysis.uncertainty import nmi_chance, nmi_interval
 
 _EXPORTS = {
     "DEFAULT_K_RANGE": "clustering",
+    "dendrogram_leaves": "clustering",
     "kmeans": "clustering",
     "ward": "clustering",
+    "ward_sample": "clustering",
     "pca": "decomposition",
+    "neighbour_agreement": "diagnostics",
+    "participation_ratio": "diagnostics",
+    "triplet_distance_ratio": "diagnostics",
     "example_campaign": "examples",
     "example_embeddings": "examples",
     "example_metrics": "examples",
     "example_tiles": "examples",
+    "MISSING_POLICIES": "features",
     "metric_matrix": "features",
+    "source_labels": "labelling",
+    "table_labels": "labelling",
     "metric_pca": "metric_space",
     "metric_silhouettes": "metric_space",
     "metric_summary": "metric_space",
@@ -89,8 +118,11 @@ _EXPORTS = {
     "confusion_matrix": "scores",
     "contingency_table": "scores",
     "nmi": "scores",
+    "k_stability": "stability",
     "labelled_vs_unlabelled": "two_sample",
     "two_sample_test": "two_sample",
+    "nmi_chance": "uncertainty",
+    "nmi_interval": "uncertainty",
     "analyse": "campaign",
     "analysis_result": "campaign",
     "open_analysis": "campaign",

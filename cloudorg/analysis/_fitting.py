@@ -1,6 +1,7 @@
 """What every fitted model shares: the NaN-row policy, the scaler and the model skeleton.
 
-Rows (tiles) with any non-finite feature are left out of a fit and of an application;
+Rows (tiles) with any non-finite feature are left out of a fit and of an application
+(metrics fitted with their NaN imputed fill them with the same medians when applied);
 per-tile outputs keep every tile, with NaN or -1 in those rows, and the attrs count them
 (``n_dropped_nan``). Features are centred on the training mean and, when standardised,
 divided by the training standard deviation (1 for a constant feature); the model keeps
@@ -16,7 +17,7 @@ import numpy as np
 import xarray as xr
 
 from cloudorg.analysis._inputs import TILE
-from cloudorg.analysis.features import METRIC, feature_matrix
+from cloudorg.analysis.features import METRIC, feature_matrix, fill_missing
 from cloudorg.errors import ConfigError
 
 
@@ -85,6 +86,8 @@ def apply_rows(model: xr.Dataset, data: Any) -> Rows:
     """Scale new data with a fitted model's scaler, checking its features."""
     matrix = feature_matrix(data, features=model[str(model.attrs["feature_dim"])])
     values = matrix.values
+    if "fill_value" in model.coords:  # metrics fitted with their NaN imputed
+        values = fill_missing(values, model["fill_value"].values)
     finite = _finite_rows(values, 1)
     return Rows(matrix, finite, (values[finite] - model["center"].values) / model["scale"].values)
 

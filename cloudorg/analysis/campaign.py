@@ -3,22 +3,31 @@
 :func:`analyse` reads what the store holds for one tiling — the tile table
 (``tiles/<tiling>``, with its labels when known), the cloud metrics
 (``metrics/<tiling>_<mask>``) and the embeddings (``embeddings/<tiling>``) — and for each
-feature set fits a PCA and k-means (K forced, and K by silhouette), scores the clusters
-against the labels (NMI with a shuffled-label chance level, confusion matrices), and
-describes the metric space by class and by cluster (Table 2, figure 37). The result is
-written into the store as ``analysis/<tiling>`` in one step (complete or absent); a rerun
-with the same inputs and arguments reads it back instead of fitting again.
+feature set (:func:`~cloudorg.analysis.feature_set.analyse_feature_set`) fits a PCA,
+chooses K (silhouette and bootstrap stability), fits k-means and a Ward tree, describes
+the space (effective dimension, triplet distances, nearest-neighbour agreement), scores
+the clusters against the labels (NMI with a confidence interval from a bootstrap over
+scenes and a chance level from labels permuted within scenes, confusion matrices), and
+describes the metric space by class and by cluster. Labels come from the tile table or
+from any label file (``labels=``, :func:`cloudorg.io.labels.read_labels`); metrics
+undefined on some tiles follow a stated rule (``missing=``,
+:func:`~cloudorg.analysis.metric_matrix`). The result is written into the store as
+``analysis/<tiling>`` in one step (complete or absent); a rerun with the same inputs and
+arguments reads it back instead of fitting again.
 
 :func:`store_scale_study` tiles, embeds and clusters a store at several tile sizes
 (Table 1, figure 35) and writes the study as ``analysis/scale_study``.
 
-Layout of ``analysis/<tiling>``: the per-feature-set summary along ``features`` (``k``,
-``k_silhouette``, ``nmi``, ``nmi_chance``, ``nmi_chance_p95``), the tile ``label``, and
-each result of a feature set under the prefix ``<features>_<part>_`` (parts ``pca``,
-``kmeans``, ``silhouette``, ``confusion``, ``silhouettes``, ``summary``; plus
-``metrics_classes`` for the metrics per class). :func:`analysis_result` returns one
-result as computed: ``pca`` and ``kmeans`` are fitted models for
-:func:`~cloudorg.analysis.apply_model` and :func:`~cloudorg.analysis.save_model`.
+Layout of ``analysis/<tiling>``: the per-feature-set summary along ``features`` (the
+variables of :data:`~cloudorg.analysis.feature_set.SUMMARY`: ``k``, ``nmi``,
+``nmi_low``/``nmi_high``, ``nmi_chance``..., ``effective_dimension``...), the tile
+``label`` and ``label_fraction`` scored, and each result of a feature set under the
+prefix ``<features>_<part>_`` (parts ``pca``, ``k_choice``, ``kmeans``, ``dendrogram``,
+``confusion``, ``silhouettes``, ``summary``; plus ``metrics_classes`` for the metrics per
+class). :func:`analysis_result` returns one result as computed: ``pca`` and ``kmeans``
+are fitted models for :func:`~cloudorg.analysis.apply_model` and
+:func:`~cloudorg.analysis.save_model`. The attrs ``label_source`` and ``metric_rule``
+say which labels were scored and which metrics were used, and why others were not.
 
 Examples
 --------
@@ -41,11 +50,17 @@ from tqdm.auto import tqdm
 from cloudorg import __version__
 from cloudorg.analysis._inputs import TILE, check_int, check_seed
 from cloudorg.analysis._layout import RESULTS, jsonable, prefixed, unprefixed
-from cloudorg.analysis.clustering import DEFAULT_K_RANGE, K, kmeans
-from cloudorg.analysis.decomposition import pca
-from cloudorg.analysis.metric_space import metric_silhouettes, metric_summary
+from cloudorg.analysis.clustering import K
+from cloudorg.analysis.feature_set import (
+    SUMMARY,
+    AnalysisOptions,
+    FeatureSetInputs,
+    analyse_feature_set,
+)
+from cloudorg.analysis.features import METRIC, metric_matrix
+from cloudorg.analysis.labelling import DEFAULT_MIN_COVERAGE, source_labels, table_labels
+from cloudorg.analysis.metric_space import metric_summary
 from cloudorg.analysis.scales import scale_study
-from cloudorg.analysis.scores import confusion_matrix, contingency_table, nmi_from_table
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.store import CampaignStore, layout
 
@@ -63,9 +78,6 @@ __all__ = [
 ANALYSIS_GROUP = layout.ANALYSIS
 FEATURE_SETS = ("embeddings", "metrics")
 """Feature sets an analysis can cluster: the tiles' embeddings and their cloud metrics."""
-N_SHUFFLES = 200
-"""Label shuffles of the chance level of the NMI."""
-N_COMPONENTS = 10
 
 
 def analysis_group(tiling: str) -> str:
@@ -118,12 +130,13 @@ def _resolve_tiling(store: CampaignStore, tiling: str | None) -> str:
 
 @dataclass
 class _Inputs:
-    """What a store holds for one tiling."""
+    """What a store holds for one tiling, and the labels scored."""
 
     tiling: str
     table: xr.Dataset
-    labels: xr.DataArray | None
-    features: dict[str, xr.DataArray | xr.Dataset]
+    labels: xr.Dataset | None
+    features: dict[str, xr.DataArray]
+    metrics: xr.Dataset | None
     sources: dict[str, str]
     notes: list[str] = field(default_factory=list)
 
@@ -134,8 +147,26 @@ def _only_tiles(data: Any) -> Any:
     return data.drop_vars(drop).load()
 
 
+def _tile_labels(
+    store: CampaignStore, table: xr.Dataset, labels: Any, min_coverage: float
+) -> xr.Dataset | None:
+    """The scored labels: of a label source when given, else of the tile table."""
+    from cloudorg.io.labels import LabelSource, read_labels
+
+    if labels is not None:
+        source = labels if isinstance(labels, LabelSource) else read_labels(labels)
+        return source_labels(source, table, store.domain, min_coverage=min_coverage)
+    return table_labels(table, min_coverage=min_coverage) if "label" in table else None
+
+
 def _read_inputs(
-    store: CampaignStore, tiling: str, features: Sequence[str], mask: str | None
+    store: CampaignStore,
+    tiling: str,
+    features: Sequence[str],
+    mask: str | None,
+    labels: Any,
+    min_coverage: float,
+    missing: str,
 ) -> _Inputs:
     from cloudorg.models import open_embeddings
     from cloudorg.tiles.filters import usable
@@ -143,13 +174,16 @@ def _read_inputs(
 
     table = store.group(layout.tile_table(tiling)).open("build it with `cloudorg tiles`")
     spec = TileSpec.from_attrs(table.attrs)
-    inputs = _Inputs(tiling, table, None, {}, {})
-    if "label" in table and bool((table["label"] >= 1).any()):
-        inputs.labels = table["label"].drop_vars([n for n in table["label"].coords if n != TILE])
+    inputs = _Inputs(tiling, table, None, {}, None, {})
+    tile_labels = _tile_labels(store, table, labels, min_coverage)
+    if tile_labels is not None and bool((tile_labels["label"] >= 1).any()):
+        inputs.labels = tile_labels
     else:
         inputs.notes.append(
-            f"the tile table {tiling} has no labels: NMI, confusion matrices and the "
-            "silhouettes by class are left out"
+            f"the tiles of {tiling} have no labels"
+            + ("" if tile_labels is None else f" from {tile_labels.attrs['label_source']}")
+            + ": NMI, confusion matrices and the silhouettes by class are left out; give "
+            "a label file (`cloudorg analyse --labels FILE`)"
         )
     if "embeddings" in features:
         if _has_embeddings(store, tiling):
@@ -168,9 +202,8 @@ def _read_inputs(
             ds = store.group(group).open("compute it with `cloudorg metrics`")
             metrics = _only_tiles(ds[list(ds.attrs["metrics"])])
             # the tiles the quality filters keep, as for the embeddings
-            inputs.features["metrics"] = metrics.where(
-                xr.DataArray(usable(table).values, dims=TILE)
-            )
+            inputs.metrics = metrics.where(xr.DataArray(usable(table).values, dims=TILE))
+            inputs.features["metrics"] = metric_matrix(inputs.metrics, missing=missing)
             inputs.sources["metrics"] = group
         else:
             inputs.notes.append(
@@ -190,68 +223,25 @@ def _read_inputs(
     return inputs
 
 
-def _chance(labels: xr.DataArray, clusters: xr.DataArray, seed: int) -> tuple[float, float]:
-    """Mean and 95th percentile of the NMI of shuffled labels against the clusters."""
-    rng = np.random.default_rng(seed)
-    values = labels.values
-    shuffled = (labels.copy(data=rng.permutation(values)) for _ in range(N_SHUFFLES))
-    scores = [nmi_from_table(contingency_table(s, clusters).values) for s in shuffled]
-    return float(np.mean(scores)), float(np.percentile(scores, 95))
-
-
-def _analyse_features(
-    name: str,
-    data: xr.DataArray | xr.Dataset,
-    inputs: _Inputs,
-    k: K,
-    seed: int,
-) -> tuple[dict[str, xr.Dataset], dict[str, Any]]:
-    """Every result of one feature set and its row of the summary."""
-    results = {"pca": pca(data, n_components=N_COMPONENTS, seed=seed)}
-    auto = kmeans(data, "auto", k_range=DEFAULT_K_RANGE, seed=seed, n_init=3)
-    results["kmeans"] = auto if k == "auto" else kmeans(data, k, seed=seed)
-    results["silhouette"] = auto[["silhouette"]].assign_attrs(k=auto.attrs["k"])
-    clusters = results["kmeans"]["cluster"]
-    row: dict[str, Any] = {
-        "k": int(results["kmeans"].attrs["k"]),
-        "k_silhouette": int(auto.attrs["k"]),
-        "nmi": np.nan,
-        "nmi_chance": np.nan,
-        "nmi_chance_p95": np.nan,
-        "n_tiles_used": int(results["kmeans"].attrs["n_tiles_used"]),
+def _metric_rule(matrix: xr.DataArray) -> dict[str, Any]:
+    """Which metrics the analysis used, which it dropped and why, and the rule for NaN."""
+    return {
+        "missing": matrix.attrs["missing"],
+        "max_nan_fraction": matrix.attrs["max_nan_fraction"],
+        "used": [str(m) for m in matrix[METRIC].values],
+        "nan_fraction": [float(f) for f in matrix["nan_fraction"].values],
+        "dropped": dict(matrix.attrs["dropped_reasons"]),
+        "n_imputed": matrix.attrs["n_imputed"],
+        "n_tiles_incomplete": matrix.attrs["n_tiles_incomplete"],
     }
-    metrics = inputs.features.get("metrics")
-    if inputs.labels is not None:
-        confusion = confusion_matrix(inputs.labels, clusters)
-        results["confusion"] = confusion
-        row["nmi"] = float(confusion.attrs["nmi"])
-        row["nmi_chance"], row["nmi_chance_p95"] = _chance(inputs.labels, clusters, seed)
-        if metrics is not None:
-            try:
-                results["silhouettes"] = metric_silhouettes(
-                    metrics, inputs.labels, clusters, sample_size=5000, seed=seed
-                )
-            except ConfigError as err:  # e.g. a single class among the tiles
-                inputs.notes.append(f"no silhouettes of the metric space ({name}): {err}")
-    if metrics is not None:
-        results["summary"] = metric_summary(metrics, clusters)
-    return results, row
 
 
 def _summary(rows: dict[str, dict[str, Any]]) -> xr.Dataset:
     names = list(rows)
-    long_names = {
-        "k": "number of k-means clusters",
-        "k_silhouette": "number of clusters with the highest mean silhouette",
-        "nmi": "normalised mutual information of labels and clusters (equation 4)",
-        "nmi_chance": "mean NMI of shuffled labels and the clusters",
-        "nmi_chance_p95": "95th percentile of the NMI of shuffled labels and the clusters",
-        "n_tiles_used": "tiles clustered (finite features)",
-    }
     return xr.Dataset(
         {
             var: ("features", [rows[n][var] for n in names], {"long_name": long, "units": "1"})
-            for var, long in long_names.items()
+            for var, long in SUMMARY.items()
         },
         coords={
             "features": (
@@ -269,11 +259,14 @@ def _native(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=values.dtype.newbyteorder("="))
 
 
-def _token(inputs: _Inputs, k: K, seed: int, features: Sequence[str]) -> str:
-    labels = None if inputs.labels is None else _native(inputs.labels.values)
-    data = {n: _native(d.to_array().values if isinstance(d, xr.Dataset) else d.values)
-            for n, d in inputs.features.items()}  # fmt: skip
-    return tokenize(__version__, labels, data, inputs.sources, str(k), seed, list(features))
+def _token(inputs: _Inputs, options: AnalysisOptions, features: Sequence[str]) -> str:
+    labels = None
+    if inputs.labels is not None:
+        labels = (_native(inputs.labels["label"].values), inputs.labels.attrs["label_source"])
+    data = {n: _native(d.values) for n, d in inputs.features.items()}
+    rules = inputs.features["metrics"].attrs if "metrics" in inputs.features else None
+    return tokenize(__version__, labels, data, inputs.sources, str(options), rules,
+                    list(features))  # fmt: skip
 
 
 def open_analysis(
@@ -328,8 +321,11 @@ def analysis_result(analysis: xr.Dataset, features: str, part: str) -> xr.Datase
         Feature set.
     part : str
         ``pca`` and ``kmeans`` (fitted models: :func:`~cloudorg.analysis.pca`,
-        :func:`~cloudorg.analysis.kmeans` results), ``silhouette`` (curve of K by
-        silhouette), ``confusion`` (:func:`~cloudorg.analysis.confusion_matrix`),
+        :func:`~cloudorg.analysis.kmeans` results), ``k_choice``
+        (:func:`~cloudorg.analysis.k_stability`: silhouette and stability by K),
+        ``dendrogram`` (:func:`~cloudorg.analysis.ward_sample` of a sample of the tiles,
+        along ``sample``: its coordinate holds their tile numbers), ``confusion``
+        (:func:`~cloudorg.analysis.confusion_matrix`),
         ``silhouettes`` (:func:`~cloudorg.analysis.metric_silhouettes`), ``summary``
         (:func:`~cloudorg.analysis.metric_summary` by cluster); with
         ``features="metrics"`` also ``classes`` (the metric summary by class).
@@ -361,6 +357,11 @@ def analyse(
     seed: int = 0,
     features: Iterable[str] = FEATURE_SETS,
     mask: str | None = None,
+    labels: Any = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    missing: str = "impute",
+    n_bootstrap: int = 1000,
+    n_permutations: int = 200,
     overwrite: bool = False,
     progress: bool = True,
 ) -> xr.Dataset:
@@ -375,13 +376,27 @@ def analyse(
         table with metrics or embeddings.
     k : int or "auto", default 4
         Clusters of k-means (``"auto"``: the K of best mean silhouette over 2–12). The
-        silhouette-chosen K is recorded in either case (``k_silhouette``).
+        silhouette and stability of every K are recorded in either case (``k_choice``).
     seed : int, default 0
-        Seed of the fits, the label shuffles and the silhouette samples.
+        Seed of the fits, resamples, permutations and samples.
     features : iterable of {"embeddings", "metrics"}
         Feature sets to analyse, when the store holds them.
     mask : str, optional
         Mask method of the metrics group (default ``greyscale`` when present, else any).
+    labels : path or LabelSource, optional
+        The labels to score against: any label file
+        (:func:`cloudorg.io.labels.read_labels`: a class per scene, boxes with times,
+        Zooniverse boxes, a label raster, Kaggle masks with their image table as a
+        :class:`~cloudorg.io.labels.LabelSource`). Default: the tile table's labels.
+    min_coverage : float, default 0.5
+        Smallest fraction of a tile its majority class must cover for the tile to be
+        scored with it.
+    missing : {"impute", "drop_metric", "drop_tile"}, default "impute"
+        Rule for metrics undefined on some tiles (:func:`~cloudorg.analysis.metric_matrix`).
+    n_bootstrap : int, default 1000
+        Resamples of scenes of the NMI's confidence interval.
+    n_permutations : int, default 200
+        Within-scene label permutations of the NMI's chance level.
     overwrite : bool, default False
         Fit again even when the store holds an analysis of the same inputs.
     progress : bool, default True
@@ -391,15 +406,18 @@ def analyse(
     -------
     xarray.Dataset
         As written into the store as ``analysis/<tiling>`` (see the module docstring):
-        the summary along ``features``, ``label`` along ``tile`` (when known), and the
-        prefixed results; attrs ``tiling``, ``sources``, ``notes`` (what is absent and
-        how to add it), ``k``, ``seed``, ``inputs_token``.
+        the summary along ``features``, ``label`` and ``label_fraction`` along ``tile``
+        (when known), and the prefixed results; attrs ``tiling``, ``sources``,
+        ``label_source``, ``metric_rule``, ``notes`` (what is absent and how to add it),
+        ``k``, ``seed``, ``n_bootstrap``, ``n_permutations``, ``inputs_token``.
 
     Raises
     ------
     cloudorg.errors.ConfigError
         When there is nothing to analyse (no tile table, or neither metrics nor
         embeddings of the tiling) or for invalid arguments.
+    cloudorg.errors.InputFileError
+        For a label file that cannot be used.
 
     Examples
     --------
@@ -413,15 +431,19 @@ def analyse(
     cloudorg.errors.ConfigError: ...: nothing to analyse for tiling 64px: ...
     """
     store = CampaignStore.open(store)
-    seed = check_seed(seed)
-    k = k if k == "auto" else check_int(k, "k", 2)
+    options = AnalysisOptions(
+        k=k if k == "auto" else check_int(k, "k", 2),
+        seed=check_seed(seed),
+        n_bootstrap=check_int(n_bootstrap, "n_bootstrap", 1),
+        n_permutations=check_int(n_permutations, "n_permutations", 1),
+    )
     features = list(dict.fromkeys([features] if isinstance(features, str) else features))
     unknown = sorted(set(features) - set(FEATURE_SETS))
     if unknown or not features:
         raise ConfigError(f"features: expected some of {FEATURE_SETS}, got {features}")
     tiling = _resolve_tiling(store, tiling)
-    inputs = _read_inputs(store, tiling, features, mask)
-    token = _token(inputs, k, seed, features)
+    inputs = _read_inputs(store, tiling, features, mask, labels, min_coverage, missing)
+    token = _token(inputs, options, features)
     group = store.group(analysis_group(tiling))
     if not overwrite:
         try:
@@ -430,19 +452,24 @@ def analyse(
             old = None
         if old is not None and old.attrs.get("inputs_token") == token:
             return old
+    scored = None if inputs.labels is None else inputs.labels["label"]
     results: dict[str, xr.Dataset] = {}
     rows: dict[str, dict[str, Any]] = {}
+    notes = list(inputs.notes)
     for name in tqdm(list(inputs.features), desc="analyse", disable=not progress):
-        parts, rows[name] = _analyse_features(name, inputs.features[name], inputs, k, seed)
+        one = FeatureSetInputs(inputs.features[name], inputs.table, scored, inputs.metrics,
+                               missing)  # fmt: skip
+        parts, rows[name], more = analyse_feature_set(name, one, options)
+        notes += more
         results.update({f"{name}_{part}": result for part, result in parts.items()})
-    if "metrics" in inputs.features and inputs.labels is not None:
-        results["metrics_classes"] = metric_summary(inputs.features["metrics"], inputs.labels)
+    if inputs.metrics is not None and scored is not None:
+        results["metrics_classes"] = metric_summary(inputs.metrics, scored)
     ds = xr.merge(
         [_summary(rows), *(prefixed(r, prefix) for prefix, r in results.items())],
         combine_attrs="drop_conflicts",
     )
     if inputs.labels is not None:
-        ds["label"] = inputs.labels.astype(np.int8)
+        ds = ds.assign(inputs.labels.drop_attrs(deep=False).data_vars)
     ds.attrs = {
         "title": f"cloudorg analysis of the tiling {tiling}",
         "Conventions": "CF-1.10",
@@ -450,10 +477,16 @@ def analyse(
         "tiling": tiling,
         "tile_table": layout.tile_table(tiling),
         "sources": inputs.sources,
-        "notes": inputs.notes,
+        "label_source": "" if inputs.labels is None else inputs.labels.attrs["label_source"],
+        "min_coverage": float(min_coverage),
+        "metric_rule": (
+            _metric_rule(inputs.features["metrics"]) if "metrics" in inputs.features else {}
+        ),
+        "notes": notes,
         "k": str(k),
-        "seed": seed,
-        "n_shuffles": N_SHUFFLES,
+        "seed": options.seed,
+        "n_bootstrap": options.n_bootstrap,
+        "n_permutations": options.n_permutations,
         "inputs_token": token,
         RESULTS: jsonable({prefix: dict(r.attrs) for prefix, r in results.items()}),
     }
@@ -504,6 +537,8 @@ def store_scale_study(
     overlap: float | None = None,
     k: K = 4,
     seed: int = 0,
+    labels: Any = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
     client: Any = None,
     overwrite: bool = False,
     progress: bool = True,
@@ -513,13 +548,15 @@ def store_scale_study(
     For each size the tile table is built (or brought up to date), its tiles are
     embedded with ``model`` (:func:`cloudorg.models.embed`; a ResNet embedder takes any
     tile size) and :func:`~cloudorg.analysis.scale_study` clusters them and scores the
-    clusters against the table's labels. The study is written into the store as
-    ``analysis/scale_study``.
+    clusters against the labels (the table's, or a label file's, under the coverage
+    rule), resampling and permuting within scenes. The study is written into the store
+    as ``analysis/scale_study``.
 
     Parameters
     ----------
     store : path or CampaignStore
-        The campaign store; its tile tables need labels (a ``pattern`` or label boxes).
+        The campaign store; its tile tables need labels (a ``pattern`` or label boxes)
+        unless ``labels`` gives them.
     model : Embedder or path
         The embedding model or its checkpoint.
     sizes : sequence of int, default (64, 128, 256)
@@ -529,7 +566,11 @@ def store_scale_study(
     k : int or "auto", default 4
         Clusters per size.
     seed : int, default 0
-        Seed of the clustering and the PCA.
+        Seed of the clustering, the PCA and the resamples.
+    labels : path or LabelSource, optional
+        Labels to score against (see :func:`analyse`); default the tile tables'.
+    min_coverage : float, default 0.5
+        Smallest fraction of a tile its majority class must cover.
     client : Client, str, None or "synchronous"
         Where tiles are cut and embedded (see :mod:`cloudorg.distributed`).
     overwrite : bool, default False
@@ -569,21 +610,21 @@ def store_scale_study(
     tilings: list[str] = []
     model_ids: set[str] = set()
 
-    def per_size(size: int) -> tuple[xr.DataArray, xr.DataArray]:
+    def per_size(size: int) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
         table = build_tile_table(store, size, overlap=overlap, client=client, progress=progress)
         if table.sizes[TILE] == 0:
             raise ConfigError(f"sizes: {size} px tiles do not fit the domain "
                               f"{store.domain.shape}")  # fmt: skip
-        if "label" not in table:
+        scored = _tile_labels(store, table, labels, min_coverage)
+        if scored is None:
             raise ConfigError(f"the tile table of {size} px tiles has no labels (a store "
-                              "with a pattern, or label boxes, is needed)")  # fmt: skip
+                              "with a pattern, label boxes, or labels=) is needed")  # fmt: skip
         stride = int(table.attrs["stride"])
         emb = embed(store, model, tile_size=size, stride=stride, client=client,
                     overwrite=overwrite, progress=progress)  # fmt: skip
         tilings.append(str(emb.attrs["tile_table"]))
         model_ids.add(str(emb.attrs["model_id"]))
-        labels = table["label"].drop_vars([n for n in table["label"].coords if n != TILE])
-        return _only_tiles(emb), labels
+        return _only_tiles(emb), scored["label"], _only_tiles(table["scene_index"])
 
     study = scale_study(per_size, scales=sorted(set(sizes)), k=k, seed=check_seed(seed))
     study = study.assign_coords({"class": study["class"].astype(object)})
@@ -592,6 +633,7 @@ def store_scale_study(
         model_id=sorted(model_ids),
         tilings=tilings,
         overlap=0.0 if overlap is None else float(overlap),
+        min_coverage=float(min_coverage),
     )
     with store.writing():
         store.group(layout.SCALE_STUDY).replace(study)

@@ -1,7 +1,9 @@
 """k-means and Ward hierarchical clustering, K forced or chosen by silhouette.
 
 Report sections 3.1.1 (hierarchical clustering), 6.2–6.3 (k-means, K by silhouette,
-forced K) and 9. Both return the per-tile ``cluster`` and the cluster ``centroids`` in
+forced K) and 9. For a campaign's dendrogram (Denby 2020), :func:`ward_sample` builds the
+tree of a random sample of the tiles and :func:`dendrogram_leaves` gives the tiles under
+each of its K leaves. Both return the per-tile ``cluster`` and the cluster ``centroids`` in
 the original feature units, which is all a fitted model needs to assign new tiles to
 their nearest centroid (:func:`~cloudorg.analysis.apply_model`).
 
@@ -21,16 +23,17 @@ from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import dendrogram, fcluster, linkage, to_tree
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from cloudorg.analysis._fitting import Rows, count_attrs, fit_rows, tile_coords
 from cloudorg.analysis._inputs import TILE, check_int, check_seed
+from cloudorg.analysis.features import feature_matrix
 from cloudorg.errors import ConfigError
 
-__all__ = ["DEFAULT_K_RANGE", "kmeans", "ward"]
+__all__ = ["DEFAULT_K_RANGE", "dendrogram_leaves", "kmeans", "ward", "ward_sample"]
 
 DEFAULT_K_RANGE = range(2, 13)
 """Numbers of clusters tried with ``k="auto"`` (the report goes from 2 to 12)."""
@@ -285,3 +288,92 @@ def ward(
         )
     ).assign_coords(linkage_field=["left", "right", "distance", "size"])
     return assign_dataset(model, rows, labels)
+
+
+def ward_sample(
+    data: Any,
+    k: K = 4,
+    *,
+    max_tiles: int = 500,
+    standardise: bool | None = None,
+    seed: int = 0,
+) -> xr.Dataset:
+    """:func:`ward` on a random sample of the tiles with finite features (a dendrogram of
+    a campaign of any size).
+
+    Parameters
+    ----------
+    data : xarray.DataArray or xarray.Dataset
+        As for :func:`ward`.
+    k : int or "auto", default 4
+        Clusters (leaves of the dendrogram).
+    max_tiles : int, default 500
+        Tiles drawn (with ``seed``) when there are more.
+    standardise : bool, optional
+        As for :func:`kmeans`.
+    seed : int, default 0
+        Seed of the draw and of the silhouettes.
+
+    Returns
+    -------
+    xarray.Dataset
+        The :func:`ward` result over the sample; its ``tile`` coordinate holds the drawn
+        tiles' coordinate (or positions); attr ``n_tiles_sampled_from``.
+
+    Examples
+    --------
+    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> result = ward_sample(example_embeddings(50)[0], max_tiles=40)
+    >>> result.sizes["tile"], result.attrs["n_tiles_sampled_from"]
+    (40, 200)
+    """
+    max_tiles = check_int(max_tiles, "max_tiles", 3)
+    matrix = feature_matrix(data)
+    if TILE not in matrix.coords:
+        matrix = matrix.assign_coords({TILE: np.arange(matrix.sizes[TILE])})
+    rows = np.flatnonzero(np.isfinite(matrix.values).all(axis=1))
+    if rows.size > max_tiles:
+        draw = np.random.default_rng(check_seed(seed)).choice(rows, max_tiles, replace=False)
+        rows = np.sort(draw)
+    result = ward(matrix.isel({TILE: rows}), k, standardise=standardise, seed=seed)
+    return result.assign_attrs(n_tiles_sampled_from=int(matrix.sizes[TILE]))
+
+
+def dendrogram_leaves(result: xr.Dataset) -> list[tuple[int, np.ndarray]]:
+    """The leaves of a Ward tree truncated to its K clusters, left to right.
+
+    Parameters
+    ----------
+    result : xarray.Dataset
+        A :func:`ward` (or :func:`ward_sample`) result.
+
+    Returns
+    -------
+    list of (int, numpy.ndarray)
+        For each leaf as SciPy's ``dendrogram(truncate_mode="lastp", p=K)`` draws them:
+        its cluster id and the positions (along ``tile``) of the tiles under it.
+
+    Raises
+    ------
+    cloudorg.errors.ConfigError
+        When ``result`` is not a Ward result.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> x = xr.DataArray([[0.0], [0.3], [4.0], [4.2], [9.0]], dims=("tile", "embedding"))
+    >>> [(c, m.tolist()) for c, m in dendrogram_leaves(ward(x, k=3))]
+    [(2, [4]), (0, [2, 3]), (1, [0, 1])]
+    """
+    if not isinstance(result, xr.Dataset) or "linkage" not in result or "cluster" not in result:
+        raise ConfigError("result: expected a ward result with 'linkage' and 'cluster'")
+    tree = result["linkage"].values
+    cluster = result["cluster"].values
+    fitted = np.flatnonzero(cluster >= 0)
+    leaves = dendrogram(tree, truncate_mode="lastp", p=int(result.attrs["k"]), no_plot=True)
+    _, nodes = to_tree(tree, rd=True)
+    out = []
+    for node in leaves["leaves"]:
+        members = fitted[np.sort(nodes[node].pre_order())]
+        out.append((int(cluster[members[0]]), members))
+    return out

@@ -36,7 +36,8 @@ def metric_pca(
     *,
     n_components: int = 2,
     variables: Iterable[str] | None = None,
-    max_nan_fraction: float = 0.1,
+    missing: str = "impute",
+    max_nan_fraction: float | None = None,
     seed: int = 0,
 ) -> xr.Dataset:
     """PCA of the standardised cloud metrics with their loadings (figure 38).
@@ -49,8 +50,10 @@ def metric_pca(
         Components kept.
     variables : iterable of str, optional
         Metrics used; default all numeric per-tile variables.
-    max_nan_fraction : float, default 0.1
-        Column policy of :func:`~cloudorg.analysis.metric_matrix`.
+    missing : {"impute", "drop_metric", "drop_tile"}, default "impute"
+        Rule for metrics undefined on some tiles (:func:`~cloudorg.analysis.metric_matrix`).
+    max_nan_fraction : float, optional
+        Largest fraction of NaN of a kept metric (default by rule).
     seed : int, default 0
         Seed of the PCA solver.
 
@@ -67,7 +70,9 @@ def metric_pca(
     >>> result.loadings.dims, result.attrs["dropped_metrics"]
     (('component', 'metric'), [])
     """
-    matrix = metric_matrix(metrics, variables=variables, max_nan_fraction=max_nan_fraction)
+    matrix = metric_matrix(
+        metrics, variables=variables, missing=missing, max_nan_fraction=max_nan_fraction
+    )
     result = pca(matrix, n_components=n_components, standardise=True, seed=seed)
     return result.assign_attrs(dropped_metrics=matrix.attrs["dropped_metrics"])
 
@@ -91,15 +96,16 @@ def metric_silhouettes(
     clusters: xr.DataArray,
     *,
     variables: Iterable[str] | None = None,
-    max_nan_fraction: float = 0.1,
+    missing: str = "impute",
+    max_nan_fraction: float | None = None,
     include_none: bool = False,
     sample_size: int | None = None,
     seed: int = 0,
 ) -> xr.Dataset:
     """Silhouettes of the metric space grouped by class and by cluster (Table 2).
 
-    Metrics go through :func:`~cloudorg.analysis.metric_matrix` (constant or mostly
-    NaN columns dropped); the tiles with finite metrics, a class and a cluster are
+    Metrics go through :func:`~cloudorg.analysis.metric_matrix` (its rule for NaN, and
+    constant columns dropped); the tiles with finite metrics, a class and a cluster are
     standardised and the silhouette coefficient of each tile is computed twice: with
     the classes as groups and with the clusters as groups.
 
@@ -113,8 +119,10 @@ def metric_silhouettes(
         Cluster ids along ``tile`` (-1: not clustered).
     variables : iterable of str, optional
         Metrics used; default all.
-    max_nan_fraction : float, default 0.1
-        Column policy of :func:`~cloudorg.analysis.metric_matrix`.
+    missing : {"impute", "drop_metric", "drop_tile"}, default "impute"
+        Rule for metrics undefined on some tiles (:func:`~cloudorg.analysis.metric_matrix`).
+    max_nan_fraction : float, optional
+        Largest fraction of NaN of a kept metric (default by rule).
     include_none : bool, default False
         Treat code 0 as a class.
     sample_size : int, optional
@@ -146,7 +154,9 @@ def metric_silhouettes(
     (True, True)
     """
     seed = check_seed(seed)
-    matrix = metric_matrix(metrics, variables=variables, max_nan_fraction=max_nan_fraction)
+    matrix = metric_matrix(
+        metrics, variables=variables, missing=missing, max_nan_fraction=max_nan_fraction
+    )
     classes = class_groups(labels, matrix, include_none)
     groups = cluster_groups(clusters, matrix)
     use = np.isfinite(matrix.values).all(axis=1) & (classes.index >= 0) & (groups.index >= 0)

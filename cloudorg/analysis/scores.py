@@ -79,38 +79,58 @@ def contingency_table(
     )
 
 
-def _entropy(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
-
-
-def nmi_from_table(table: np.ndarray, average_method: str = "arithmetic") -> float:
-    """Normalised mutual information of a contingency table (equation 4)."""
+def _check_average(average_method: str) -> None:
     if average_method not in AVERAGE_METHODS:
         raise ConfigError(
             f"average_method: expected one of {AVERAGE_METHODS}, got {average_method!r}"
         )
-    table = np.asarray(table, dtype=np.float64)
-    total = table.sum()
-    if total == 0:
+
+
+def _entropy(p: np.ndarray) -> np.ndarray:
+    """Entropies along the last axis (0 log 0 = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.where(p > 0, p * np.log(p), 0.0).sum(axis=-1)
+
+
+def nmi_from_tables(tables: np.ndarray, average_method: str = "arithmetic") -> np.ndarray:
+    """Normalised mutual information of a stack of contingency tables ``(..., class, cluster)``.
+
+    Tables without any tile give NaN; a table of one class and one cluster gives 1
+    (identical, trivial partitions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nmi_from_tables(np.array([[[2, 0], [0, 2]], [[1, 1], [1, 1]]])).tolist()
+    [1.0, 0.0]
+    """
+    _check_average(average_method)
+    tables = np.asarray(tables, dtype=np.float64)
+    total = tables.sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = tables / total[..., None, None]
+        p_class, p_cluster = p.sum(axis=-1), p.sum(axis=-2)
+        outer = p_class[..., :, None] * p_cluster[..., None, :]
+        ratio = np.where(p > 0, p / np.where(outer > 0, outer, 1.0), 1.0)
+        mutual = np.maximum((p * np.log(ratio)).sum(axis=(-2, -1)), 0.0)
+        h_class, h_cluster = _entropy(p_class), _entropy(p_cluster)
+        normaliser = {
+            "arithmetic": (h_class + h_cluster) / 2,
+            "geometric": np.sqrt(h_class * h_cluster),
+            "min": np.minimum(h_class, h_cluster),
+            "max": np.maximum(h_class, h_cluster),
+        }[average_method]
+        score = np.where(mutual > 0, mutual / normaliser, 0.0)
+    trivial = ((p_class > 0).sum(axis=-1) == 1) & ((p_cluster > 0).sum(axis=-1) == 1)
+    return np.where(total > 0, np.where(trivial, 1.0, score), np.nan)
+
+
+def nmi_from_table(table: np.ndarray, average_method: str = "arithmetic") -> float:
+    """Normalised mutual information of a contingency table (equation 4)."""
+    _check_average(average_method)
+    if np.asarray(table).sum() == 0:
         raise ConfigError("labels/clusters: no tile has both a class and a cluster")
-    p = table / total
-    p_class, p_cluster = p.sum(axis=1), p.sum(axis=0)
-    if np.count_nonzero(p_class) == np.count_nonzero(p_cluster) == 1:
-        return 1.0  # one class and one cluster: identical (trivial) partitions
-    nz = p > 0
-    outer = np.outer(p_class, p_cluster)
-    mutual = max(float((p[nz] * np.log(p[nz] / outer[nz])).sum()), 0.0)
-    if mutual == 0.0:
-        return 0.0
-    h_class, h_cluster = _entropy(p_class), _entropy(p_cluster)
-    normaliser = {
-        "arithmetic": (h_class + h_cluster) / 2,
-        "geometric": np.sqrt(h_class * h_cluster),
-        "min": min(h_class, h_cluster),
-        "max": max(h_class, h_cluster),
-    }[average_method]
-    return float(mutual / normaliser)
+    return float(nmi_from_tables(np.asarray(table)[None], average_method)[0])
 
 
 def nmi(

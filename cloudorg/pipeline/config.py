@@ -18,7 +18,7 @@ file's directory (URLs stay as they are). The ``stages`` list says which stages 
       checkpoint: model.pt               # trained (or resumed) here unless train: false
       tile2vec: {model: {width: 16, embedding_dim: 32}, training: {steps: 500}}
     embed: {batch_size: 64}
-    analysis: {k: 4, scales: [64, 128, 256]}
+    analysis: {k: 4, scales: [64, 128, 256]}   # labels: {path: boxes.csv, tolerance: 1h}
     report: {out: report.html}
 
 Examples
@@ -49,6 +49,7 @@ __all__ = [
     "DomainSection",
     "EmbedSection",
     "IngestSection",
+    "LabelsSection",
     "MetricsSection",
     "ModelSection",
     "PipelineConfig",
@@ -175,16 +176,70 @@ class EmbedSection(ConfigBase):
 
 
 @dataclass(frozen=True)
+class LabelsSection(ConfigBase):
+    """A label file the analysis scores against (:func:`cloudorg.io.labels.read_labels`):
+    a class per scene, boxes with times, the Zooniverse CSV, a label raster, or a Kaggle
+    ``train.csv`` with its ``images`` table; matched to scenes within ``tolerance``.
+
+    Examples
+    --------
+    >>> LabelsSection(path="boxes.csv").resolved(lambda p: "/run/" + p).path
+    '/run/boxes.csv'
+    """
+
+    path: str
+    kind: str = "auto"
+    images: str | None = None
+    tolerance: str = "1h"
+
+    def resolved(self, under: Any) -> Self:
+        """A copy with its paths passed through ``under`` (relative to the YAML file)."""
+        return self.replace(path=under(self.path),
+                            images=None if self.images is None else under(self.images))  # fmt: skip
+
+    def source(self) -> Any:
+        """The :class:`~cloudorg.io.labels.LabelSource` of the file."""
+        from ..io.labels import read_labels
+
+        return read_labels(self.path, kind=self.kind, images=self.images,
+                           tolerance=self.tolerance)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class AnalysisSection(ConfigBase):
     """Clustering and scores (:func:`cloudorg.analysis.campaign.analyse`) and, when
     ``scales`` lists tile sizes, the scale study of the model over them
     (:func:`cloudorg.analysis.campaign.store_scale_study`, tiles overlapping by
-    ``scale_overlap``)."""
+    ``scale_overlap``). ``labels`` (a file, or a :class:`LabelsSection` mapping) replaces
+    the tile table's labels; a tile is scored with its majority class when it covers
+    ``min_coverage`` of it; ``missing`` is the rule for metrics undefined on some tiles.
+
+    Examples
+    --------
+    >>> AnalysisSection.from_dict({"labels": "scenes.csv"}).labels.path
+    'scenes.csv'
+    """
 
     k: int = 4
     seed: int = 0
     scales: tuple[int, ...] = ()
     scale_overlap: float | None = None
+    labels: LabelsSection | None = None
+    min_coverage: float = 0.5
+    missing: str = "impute"
+    n_bootstrap: int = 1000
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, _prefix: str = "") -> Self:
+        """As :meth:`ConfigBase.from_dict`; ``labels: FILE`` is short for ``labels: {path:
+        FILE}``."""
+        if isinstance(data, dict) and isinstance(data.get("labels"), str):
+            data = {**data, "labels": {"path": data["labels"]}}
+        return super().from_dict(data, _prefix=_prefix)
+
+    def resolved(self, under: Any) -> Self:
+        """A copy with the label paths passed through ``under``."""
+        return self if self.labels is None else self.replace(labels=self.labels.resolved(under))
 
 
 @dataclass(frozen=True)
@@ -270,6 +325,7 @@ class PipelineConfig(ConfigBase):
             store=under(self.store),
             ingest=self.ingest.replace(inputs=tuple(under(p) for p in self.ingest.inputs)),
             model=self.model.replace(checkpoint=under(self.model.checkpoint)),
+            analysis=self.analysis.resolved(under),
             report=self.report.replace(out=under(self.report.out)),
         )
 

@@ -154,10 +154,13 @@ def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..analysis.campaign import analyse, store_scale_study
 
     a = config.analysis
-    ds = analyse(config.location, tiling=tiling_name(config), k=a.k, seed=a.seed,
+    labels = None if a.labels is None else a.labels.source()
+    ds = analyse(config.location, tiling=tiling_name(config), k=a.k, seed=a.seed, labels=labels,
+                 min_coverage=a.min_coverage, missing=a.missing, n_bootstrap=a.n_bootstrap,
                  progress=progress)  # fmt: skip
     scores = [
-        f"{f}: K {int(row.k)}, NMI {float(row.nmi):.2f} (chance {float(row.nmi_chance):.2f})"
+        f"{f}: K {int(row.k)}, NMI {float(row.nmi):.2f} [{float(row.nmi_low):.2f}, "
+        f"{float(row.nmi_high):.2f}] (chance {float(row.nmi_chance):.2f})"
         for f, row in ((f, ds.sel(features=f)) for f in ds.features.values)
     ]
     summary = "; ".join(scores) or "; ".join(ds.attrs["notes"])
@@ -165,7 +168,8 @@ def _analyse(config: PipelineConfig, client: Any, progress: bool) -> str:
 
         def study(overwrite: bool) -> Any:
             return store_scale_study(config.location, config.model.checkpoint, a.scales,
-                                     overlap=a.scale_overlap, k=a.k, seed=a.seed, client=client,
+                                     overlap=a.scale_overlap, k=a.k, seed=a.seed, labels=labels,
+                                     min_coverage=a.min_coverage, client=client,
                                      overwrite=overwrite, progress=progress)  # fmt: skip
 
         table, replaced = _replacing(study)

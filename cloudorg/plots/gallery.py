@@ -22,6 +22,7 @@ from scipy.cluster.hierarchy import dendrogram
 
 from cloudorg.analysis._groups import groups_of
 from cloudorg.analysis._inputs import check_int, check_seed
+from cloudorg.analysis.clustering import dendrogram_leaves
 from cloudorg.errors import ConfigError
 from cloudorg.plots._images import check_tiles, show, tile_image
 from cloudorg.plots._style import group_colours, new_figure
@@ -91,14 +92,6 @@ def plot_cluster_examples(
     return fig
 
 
-def _leaf_observation(linkage: np.ndarray, node: int) -> int:
-    """An observation under a node of the linkage tree (its leftmost leaf)."""
-    n = linkage.shape[0] + 1
-    while node >= n:
-        node = int(linkage[node - n, 0])
-    return node
-
-
 def plot_dendrogram(
     result: xr.Dataset,
     *,
@@ -112,10 +105,11 @@ def plot_dendrogram(
     Parameters
     ----------
     result : xarray.Dataset
-        A :func:`~cloudorg.analysis.ward` result (``linkage``, ``cluster``, attr ``k``).
+        A :func:`~cloudorg.analysis.ward` or :func:`~cloudorg.analysis.ward_sample`
+        result (``linkage``, ``cluster``, attr ``k``).
     tiles, scenes : xarray.Dataset, optional
-        Tile table and scenes; when both are given a random tile of each leaf's cluster
-        is drawn under the leaf.
+        Tile table of the tiles of ``result`` (the same tiles, in order) and the scenes;
+        when both are given a random tile under each leaf is drawn below it.
     image : str, default "rgb"
         Image variable of ``scenes``.
     seed : int, default 0
@@ -134,42 +128,32 @@ def plot_dendrogram(
     >>> [t.get_text().split() for t in fig.axes[0].get_xticklabels()]
     [['cluster', '2', '(n=1)'], ['cluster', '0', '(n=2)'], ['cluster', '1', '(n=2)']]
     """
-    if not isinstance(result, xr.Dataset) or "linkage" not in result or "cluster" not in result:
-        raise ConfigError("result: expected a ward result with 'linkage' and 'cluster'")
+    leaves = dendrogram_leaves(result)
     rng = np.random.default_rng(check_seed(seed))
-    linkage = result["linkage"].values
-    cluster = result["cluster"].values
-    fitted = np.flatnonzero(cluster >= 0)
-    k = int(result.attrs["k"])
-
-    def leaf_cluster(node: int) -> int:
-        return int(cluster[fitted[_leaf_observation(linkage, node)]])
-
-    def leaf_label(node: int) -> str:
-        c = leaf_cluster(node)
-        return f"cluster {c}\n(n={int(np.count_nonzero(cluster == c))})"
-
+    k = len(leaves)
     with_tiles = tiles is not None and scenes is not None
     fig = new_figure(max(6.0, 1.5 * k), 6.0 if with_tiles else 4.5)
     grid = fig.add_gridspec(2 if with_tiles else 1, k, height_ratios=[3, 1] if with_tiles else [1])
     ax = fig.add_subplot(grid[0, :])
-    tree = dendrogram(
-        linkage,
+    labels = iter([f"cluster {c}\n(n={members.size})" for c, members in leaves])
+    dendrogram(
+        result["linkage"].values,
         truncate_mode="lastp",
         p=k,
         ax=ax,
-        leaf_label_func=leaf_label,
+        leaf_label_func=lambda _: next(labels),
         leaf_rotation=0,
         link_color_func=lambda _: "0.3",
     )
     colours = group_colours("cluster", [str(c) for c in range(k)])
-    for text, node in zip(ax.get_xticklabels(), tree["leaves"], strict=True):
-        text.set_color(colours[leaf_cluster(node) % len(colours)])
+    for text, (cluster, _) in zip(ax.get_xticklabels(), leaves, strict=True):
+        text.set_color(colours[cluster % len(colours)])
     ax.set_ylabel("Ward distance")
-    ax.set_title(f"Ward hierarchical clustering, cut into {k} clusters")
+    n_sampled = result.attrs.get("n_tiles_sampled_from")
+    sample = f" ({result.sizes['tile']} of {n_sampled} tiles)" if n_sampled else ""
+    ax.set_title(f"Ward hierarchical clustering{sample}, cut into {k} clusters")
     if with_tiles:
-        for i, node in enumerate(tree["leaves"]):
-            members = np.flatnonzero(cluster == leaf_cluster(node))
+        for i, (_, members) in enumerate(leaves):
             tile_ax = fig.add_subplot(grid[1, i])
             show(tile_ax, tile_image(tiles, scenes, int(rng.choice(members)), image))
     return fig

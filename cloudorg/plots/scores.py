@@ -86,13 +86,16 @@ def plot_confusion(confusion: xr.Dataset) -> Figure:
 
 
 def plot_silhouette_curve(result: xr.Dataset) -> Figure:
-    """Mean silhouette against the number of clusters, the chosen K marked (figure 16a).
+    """Mean silhouette against the number of clusters, the chosen K marked (figure 16a);
+    with the stability of each K when the result has it.
 
     Parameters
     ----------
     result : xarray.Dataset
         A :func:`~cloudorg.analysis.kmeans` or :func:`~cloudorg.analysis.ward` result
-        computed with ``k="auto"``.
+        computed with ``k="auto"``, or a :func:`~cloudorg.analysis.k_stability` result
+        (then the stability, mean ± standard deviation of the adjusted Rand index, is
+        drawn on a second axis from 0 to 1).
 
     Returns
     -------
@@ -100,22 +103,33 @@ def plot_silhouette_curve(result: xr.Dataset) -> Figure:
 
     Examples
     --------
-    >>> from cloudorg.analysis import kmeans
+    >>> from cloudorg.analysis import k_stability, kmeans
     >>> from cloudorg.analysis.examples import example_embeddings
     >>> result = kmeans(example_embeddings(10)[0], k="auto", k_range=range(2, 6))
     >>> plot_silhouette_curve(result).axes[0].get_title()
     'K = 4 by silhouette'
+    >>> curve = k_stability(example_embeddings(10)[0], k_range=range(2, 6), n_resamples=3)
+    >>> plot_silhouette_curve(curve).axes[1].get_ylabel()
+    'stability (adjusted Rand index)'
     """
-    _require(result, ("silhouette",), 'a clustering with k="auto"')
+    _require(result, ("silhouette",), 'a clustering with k="auto" or a k_stability result')
     curve = result["silhouette"]
     k = int(result.attrs["k"])
-    fig = new_figure(5.5, 4)
+    fig = new_figure(6.0 if "stability" in result else 5.5, 4)
     ax = fig.subplots()
-    ax.plot(curve["k"], curve, marker="o")
+    ax.plot(curve["k"], curve, marker="o", label="silhouette")
     ax.plot([k], [float(curve.sel(k=k))], marker="o", markersize=12, mfc="none", color="tab:red")
     ax.set_xlabel("number of clusters K")
     ax.set_ylabel("mean silhouette coefficient")
     ax.set_title(f"K = {k} by silhouette")
+    if "stability" in result:
+        right = ax.twinx()
+        right.errorbar(curve["k"], result["stability"], yerr=result["stability_std"],
+                       color="tab:green", marker="s", capsize=3, label="stability")  # fmt: skip
+        right.set_ylim(0, 1.05)
+        right.set_ylabel("stability (adjusted Rand index)")
+        handles = [*ax.get_legend_handles_labels()[0], *right.get_legend_handles_labels()[0]]
+        ax.legend(handles=handles, loc="lower left", fontsize="small")
     return fig
 
 
@@ -171,12 +185,14 @@ def plot_metric_summary(summary: xr.Dataset, *, n_metrics: int = 6) -> Figure:
 
 
 def plot_nmi_vs_scale(study: xr.Dataset) -> Figure:
-    """NMI of the clusters against the classes by tile size, with the tile counts (figure 35).
+    """NMI of the clusters against the classes by tile size, with its confidence band, the
+    chance band and the tiles scored (figure 35). The NMI axis runs from 0 to 1.
 
     Parameters
     ----------
     study : xarray.Dataset
-        A :func:`~cloudorg.analysis.scale_study` result.
+        A :func:`~cloudorg.analysis.scale_study` result (bands drawn when it has
+        ``nmi_low``/``nmi_high`` and ``nmi_chance_low``/``nmi_chance_high``).
 
     Returns
     -------
@@ -187,25 +203,37 @@ def plot_nmi_vs_scale(study: xr.Dataset) -> Figure:
     >>> from cloudorg.analysis import scale_study
     >>> from cloudorg.analysis.examples import example_embeddings
     >>> study = scale_study({64: example_embeddings(8), 128: example_embeddings(8, seed=1)})
-    >>> plot_nmi_vs_scale(study).axes[0].get_xlabel()
-    'tile size (pixel)'
+    >>> ax = plot_nmi_vs_scale(study).axes[0]
+    >>> ax.get_xlabel(), [float(y) for y in ax.get_ylim()]
+    ('tile size (pixel)', [0.0, 1.0])
     """
     _require(study, ("nmi", "n_tiles"), "a scale_study result")
     fig = new_figure(6.5, 4)
     ax = fig.subplots()
     counts = ax.twinx()
+    scored = study["n_scored"] if "n_scored" in study else study["n_tiles"]
     counts.bar(
         study["scale"],
-        study["n_tiles"],
+        scored,
         width=0.6 * np.min(np.diff(study["scale"]), initial=32),
-        color="0.85",
-        label="tiles",
+        color="0.88",
+        label="tiles scored",
     )
-    counts.set_ylabel("number of tiles")
+    counts.set_ylabel("number of tiles scored")
     ax.set_zorder(counts.get_zorder() + 1)
     ax.patch.set_visible(False)
-    ax.plot(study["scale"], study["nmi"], marker="o", color="tab:blue", label="NMI")
+    scale = study["scale"].values
+    if "nmi_low" in study:
+        ax.fill_between(scale, study["nmi_low"], study["nmi_high"], color="tab:blue",
+                        alpha=0.25, label="95 % interval (scenes resampled)")  # fmt: skip
+    if "nmi_chance_low" in study:
+        ax.fill_between(scale, study["nmi_chance_low"], study["nmi_chance_high"], color="0.5",
+                        alpha=0.35, label="chance (labels permuted within scenes)")  # fmt: skip
+        ax.plot(scale, study["nmi_chance"], color="0.4", linestyle="--", linewidth=1)
+    ax.plot(scale, study["nmi"], marker="o", color="tab:blue", label="NMI")
+    ax.set_ylim(0.0, 1.0)
     ax.set_xlabel(f"tile size ({study['scale'].attrs.get('units', 'pixel')})")
     ax.set_ylabel("NMI (classes vs clusters)")
     ax.set_title(f"clustering quality by tile size ({study.attrs.get('method', '')})")
+    ax.legend(loc="upper left", fontsize="small")
     return fig

@@ -29,6 +29,7 @@ td:first-child, th:first-child { text-align: left; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .9em; color: #555; }
+.equation { font-family: Georgia, serif; font-size: 1.05em; margin-left: 2em; }
 .note { background: #fff6e0; border-left: 4px solid #e0a800; padding: .4em .8em; }
 nav a { margin-right: 1em; }
 """
@@ -42,6 +43,16 @@ def escape(value: Any) -> str:
 def paragraph(text: str) -> str:
     """A paragraph of plain text."""
     return f"<p>{escape(text)}</p>"
+
+
+def markup(html_text: str) -> str:
+    """A paragraph of the report's own HTML (entities, sub- and superscripts), not escaped."""
+    return f"<p>{html_text}</p>"
+
+
+def equation(html_text: str) -> str:
+    """A displayed equation of the report's own HTML."""
+    return f'<p class="equation">{html_text}</p>'
 
 
 def note(text: str) -> str:

@@ -14,11 +14,13 @@ import pandas as pd
 import xarray as xr
 
 from cloudorg.analysis.campaign import analysis_result
+from cloudorg.analysis.feature_set import SAMPLE
 from cloudorg.io.labels import CLASSES
 from cloudorg.plots import (
     plot_cluster_examples,
     plot_cluster_map,
     plot_confusion,
+    plot_dendrogram,
     plot_metric_biplot,
     plot_metric_summary,
     plot_nmi_vs_scale,
@@ -27,10 +29,13 @@ from cloudorg.plots import (
     plot_silhouette_curve,
 )
 from cloudorg.report._html import figure, note, paragraph, table
+from cloudorg.report._methods import methods_section
 from cloudorg.store import CampaignStore, read_manifest
 
 N_THUMBNAILS = 3
 N_PCS_SHOWN = 5
+COLLAPSED = 2.0
+"""Effective dimension below which the report calls a feature space nearly one-dimensional."""
 
 
 @dataclass
@@ -117,19 +122,53 @@ def tiles_section(campaign: Campaign) -> list[str]:
             f"Scenes are cut into {a['tile_size']} px tiles (about "
             f"{a.get('tile_size_km', float('nan')):.0f} km) with a stride of {a['stride']} px: "
             f"{t.sizes['tile']} tiles, {a.get('tiles_per_scene', '?')} per scene. Quality flags "
-            "mark tiles with missing data, high cloud, a badly balanced colour or at night; "
-            "labels come from " + str(a.get("label_source", "none")) + "."
+            "mark tiles with missing data, high cloud, a badly balanced colour or at night."
         ),
         table(
             ["flag", "tiles"],
             [("none (usable)", int((t["flags"] == 0).sum())), *flag_counts(t).items()],
         ),
     ]
-    if "label" in t:
-        codes = t["label"].values
+    labels = campaign.labels
+    if labels is not None:
+        codes = labels.values
+        source = campaign.analysis.attrs.get("label_source", "")
+        coverage = float(campaign.analysis.attrs.get("min_coverage", 0.0))
+        body.append(
+            paragraph(
+                f"Labels: {source}. A tile takes the class covering most of its pixels when "
+                f"that class covers at least {100 * coverage:.0f} % of it."
+            )
+        )
         rows = [(name, int((codes == i + 1).sum())) for i, name in enumerate(CLASSES)]
-        body.append(table(["class", "tiles"], [*rows, ("none / unknown", int((codes < 1).sum()))]))
+        rows += [("none or below the coverage", int((codes == 0).sum())),
+                 ("unknown (no label for the scene)", int((codes < 0).sum()))]  # fmt: skip
+        body.append(table(["class", "tiles"], rows))
     return body
+
+
+_RULES = {
+    "impute": "a metric undefined on a tile takes the metric's median over the tiles",
+    "drop_metric": "tiles with an undefined metric are left out",
+    "drop_tile": "every tile with an undefined metric is left out; no metric is dropped for "
+    "being undefined",
+}
+
+
+def _metric_rule(rule: dict) -> list[str]:
+    """Which metrics the clustering used, which it dropped and why, and the rule for NaN."""
+    if not rule:
+        return []
+    limit = 100 * float(rule["max_nan_fraction"])
+    text = (
+        f"Rule for undefined metrics: {rule['missing']} — {_RULES[rule['missing']]}; "
+        f"metrics undefined on more than {limit:.0f} % of the tiles are dropped "
+        f"({rule['n_imputed']} values imputed, {rule['n_tiles_incomplete']} tiles left out)."
+    )
+    rows = [(m, f"{100 * f:.0f} %", "used") for m, f in zip(rule["used"], rule["nan_fraction"],
+                                                          strict=True)]  # fmt: skip
+    rows += [(m, "", f"dropped: {why}") for m, why in rule["dropped"].items()]
+    return [paragraph(text), table(["metric clustered", "tiles without a value", ""], rows)]
 
 
 def metrics_section(campaign: Campaign) -> list[str]:
@@ -163,6 +202,7 @@ def metrics_section(campaign: Campaign) -> list[str]:
             f"is, the better the metric separates the {plural}."
         ),
         table(["metric", "units", "mean", "tiles with a value", f"F ({dim})"], rows),
+        *_metric_rule(campaign.analysis.attrs.get("metric_rule", {})),
         figure(plot_metric_summary(summary), f"Metrics per {dim}: mean ± standard deviation"),
     ]
     metric_pca = campaign.result("metrics", "pca")
@@ -181,15 +221,58 @@ def metrics_section(campaign: Campaign) -> list[str]:
     return body
 
 
+_DIAGNOSTICS = (
+    "effective_dimension",
+    "pc1_variance_ratio",
+    "triplet_distance_ratio",
+    "triplet_neighbour_nearer",
+    "neighbour_agreement",
+    "neighbour_agreement_chance",
+)
+"""Summary variables of the diagnostics table, in its column order."""
+
+
+def _diagnostics(campaign: Campaign) -> list[str]:
+    """The diagnostics of each feature space, and a note on any nearly one-dimensional one."""
+    a = campaign.analysis
+    rows, body = [], []
+    for f in campaign.feature_sets:
+        row = a.sel(features=f)
+        rows.append((f, *(float(row[v]) for v in _DIAGNOSTICS)))
+        if float(row.effective_dimension) < COLLAPSED:
+            body.append(
+                note(
+                    f"The {f} are nearly one-dimensional (effective dimension "
+                    f"{float(row.effective_dimension):.2f}; the first principal component "
+                    f"explains {100 * float(row.pc1_variance_ratio):.1f} % of the variance): "
+                    "clusters then order the tiles along one axis. Train with normalised "
+                    "embeddings (see the models documentation, embedding collapse)."
+                )
+            )
+    header = ["features", "effective dimension", "PC1 ratio", "triplet distance ratio",
+              "neighbour nearer", "nearest-neighbour agreement", "agreement by chance"]  # fmt: skip
+    return [
+        paragraph(
+            "How each feature space is used: its effective dimension (participation ratio of "
+            "the PCA spectrum), the anchor-neighbour over anchor-distant distance on triplets "
+            "drawn from the tiles (below 1: neighbours are closer), and how often a tile's "
+            "nearest tile of another scene has the same class (see Methods)."
+        ),
+        table(header, rows),
+        *body,
+    ]
+
+
 def embeddings_section(campaign: Campaign) -> list[str]:
-    """Embeddings: explained variance and the PC scatter coloured by label."""
+    """Embeddings: explained variance, the PC scatter coloured by label, and diagnostics."""
     result = campaign.result("embeddings", "pca")
     if result is None:
         return [
             note(
                 "No embeddings were analysed: embed the tiles with `cloudorg embed`, "
                 "then run `cloudorg analyse`."
-            )
+            ),
+            *(_diagnostics(campaign) if campaign.feature_sets else []),
         ]
     model = campaign.analysis.attrs["sources"].get("embeddings", "")
     ratio = result["explained_variance_ratio"].values[:N_PCS_SHOWN]
@@ -209,15 +292,30 @@ def embeddings_section(campaign: Campaign) -> list[str]:
             "Tiles on the first two principal components of their embeddings, coloured "
             "by class when labels are known, with each group's density",
         ),
+        *_diagnostics(campaign),
     ]
 
 
+def _dendrogram(campaign: Campaign, features: str) -> str:
+    """The Ward dendrogram of the sample of tiles, an example tile under each leaf."""
+    result = campaign.result(features, "dendrogram").rename({SAMPLE: "tile"})
+    tiles = campaign.table.sel(tile=result["tile"].values)
+    n = result.sizes["tile"]
+    return figure(
+        plot_dendrogram(result, tiles=tiles, scenes=campaign.scenes),
+        f"Ward hierarchical clustering of {n} tiles drawn at random ({features}), cut into "
+        "K clusters, with a tile of each leaf (as in Denby 2020)",
+    )
+
+
 def clusters_section(campaign: Campaign) -> list[str]:
-    """Clusters: K, the silhouette curve, a cluster map and example tiles per cluster."""
+    """Clusters: K, silhouette and stability by K, a map, example tiles, the dendrogram."""
     body = [
         paragraph(
-            "k-means groups the tiles of each feature set into K clusters; the mean silhouette "
-            "(how much closer a tile is to its own cluster than to the next) suggests a K."
+            "k-means groups the tiles of each feature set into K clusters. The mean "
+            "silhouette (how much closer a tile is to its own cluster than to the next) and "
+            "the stability (how alike the clusters of resampled scenes are, adjusted Rand "
+            "index) of each K say which numbers of clusters the data support."
         )
     ]
     if campaign.table is None:
@@ -226,11 +324,22 @@ def clusters_section(campaign: Campaign) -> list[str]:
     for features in campaign.feature_sets:
         clusters = campaign.result(features, "kmeans")["cluster"]
         k = int(campaign.analysis["k"].sel(features=features))
-        k_best = int(campaign.analysis["k_silhouette"].sel(features=features))
+        curve = campaign.result(features, "k_choice")
+        stability = float(curve["stability"].sel(k=k)) if k in curve["k"] else float("nan")
         body.append(f"<h3>{features}</h3>")
-        body.append(paragraph(f"K = {k}; the silhouette is highest for K = {k_best}."))
-        curve = campaign.result(features, "silhouette")
-        body.append(figure(plot_silhouette_curve(curve), f"Mean silhouette by K ({features})"))
+        body.append(
+            paragraph(
+                f"K = {k} (stability {stability:.2f}); the silhouette is highest for K = "
+                f"{int(curve.attrs['k_silhouette'])}."
+            )
+        )
+        body.append(
+            figure(
+                plot_silhouette_curve(curve),
+                f"Mean silhouette and stability (mean ± standard deviation over "
+                f"{curve.attrs['n_resamples']} resamples of scenes) by K ({features})",
+            )
+        )
         body.append(
             figure(
                 plot_cluster_map(clusters, campaign.table, campaign.scenes, scene=scene),
@@ -243,41 +352,47 @@ def clusters_section(campaign: Campaign) -> list[str]:
                 f"Example tiles of each cluster ({features})",
             )
         )
+        body.append(_dendrogram(campaign, features))
     return body
 
 
+_SCORES = ["features", "tiles scored", "scenes", "NMI", "95 % interval", "chance (mean)",
+           "chance (95 %)", "p-value", "K"]  # fmt: skip
+
+
 def scores_section(campaign: Campaign) -> list[str]:
-    """Scores: NMI against the labels with its chance level, confusion matrices, Table 2."""
+    """Scores: NMI with its interval and chance level, confusion matrices, silhouettes."""
     a = campaign.analysis
     if a is None:
         return [note("No analysis: there are no clusters to score.")]
     if campaign.labels is None:
         return [
             note(
-                "The tiles have no labels, so the clusters cannot be scored: label "
-                "them (a store with a ground-truth pattern, or Zooniverse boxes given "
-                "to `cloudorg tiles`)."
+                "The tiles have no labels, so the clusters cannot be scored: give a label "
+                "file (`cloudorg analyse --labels FILE`: a class per scene, boxes with times, "
+                "the Zooniverse CSV, a label raster or Kaggle masks), or analyse a store with "
+                "a ground-truth pattern."
             )
         ]
-    rows = [
-        (
-            f,
-            float(a.nmi.sel(features=f)),
-            float(a.nmi_chance.sel(features=f)),
-            float(a.nmi_chance_p95.sel(features=f)),
-            int(a.k.sel(features=f)),
-        )
-        for f in campaign.feature_sets
-    ]
+    rows = []
+    for f in campaign.feature_sets:
+        row = a.sel(features=f)
+        rows.append((f, int(row.n_tiles_scored), int(row.n_scenes_scored), float(row.nmi),
+                     f"{float(row.nmi_low):.3f} – {float(row.nmi_high):.3f}",
+                     float(row.nmi_chance), float(row.nmi_chance_p95), float(row.nmi_p_value),
+                     int(row.k)))  # fmt: skip
     body = [
         paragraph(
-            "The normalised mutual information (NMI, equation 4) measures how much the "
+            "The normalised mutual information (NMI, see Methods) measures how much the "
             "clusters tell about the labelled classes: 0 for independent, 1 for identical "
-            f"partitions. The chance level is the NMI of the same clusters with the labels "
-            f"shuffled ({a.attrs['n_shuffles']} shuffles: mean and 95th percentile); a "
-            "score well above it means the clusters follow the classes."
+            "partitions. Its 95 % interval comes from resampling whole scenes "
+            f"({a.attrs['n_bootstrap']} resamples), since tiles of one scene are not "
+            "independent; the chance level is the NMI of the same clusters with the labels "
+            f"permuted among the tiles of each scene ({a.attrs['n_permutations']} "
+            "permutations: mean and 95th percentile), and the p-value the share of "
+            "permutations that reach the observed NMI."
         ),
-        table(["features", "NMI", "chance (mean)", "chance (95 %)", "K"], rows),
+        table(_SCORES, rows),
     ]
     for features in campaign.feature_sets:
         confusion = campaign.result(features, "confusion")
@@ -297,8 +412,9 @@ def scores_section(campaign: Campaign) -> list[str]:
     if rows:
         body.append(
             paragraph(
-                "Silhouettes of the metric space (Table 2): how well the classes, and the "
-                "clusters of each feature set, separate the tiles' standardised cloud metrics."
+                "Silhouettes of the standardised cloud-metric space (as in Janssens et al. "
+                "2021): how well the classes, and the clusters of each feature set, separate "
+                "the tiles' metrics."
             )
         )
         body.append(table(["clusters of", "by class", "by cluster"], rows))
@@ -306,24 +422,45 @@ def scores_section(campaign: Campaign) -> list[str]:
 
 
 def scale_section(campaign: Campaign) -> list[str]:
-    """The scale study, when the store holds one."""
+    """The scale study, when the store holds one: tiles scored and NMI by tile size."""
     study = campaign.scale_study
     if study is None:
         return [note("No scale study in the store (cloudorg.analysis.campaign.store_scale_study).")]
-    rows = [
-        (
-            int(s),
-            int(study.n_tiles.sel(scale=s)),
-            float(study.nmi.sel(scale=s)),
-            *study.explained_variance_ratio.sel(scale=s).values.tolist(),
-        )
-        for s in study.scale.values
-    ]
+    header = ["tile size (px)", "tiles scored", *CLASSES, "PC1 ratio", "PC2 ratio", "NMI",
+              "95 % interval", "chance"]  # fmt: skip
+    rows = []
+    for size in study.scale.values:
+        one = study.sel(scale=size)
+        scored = one["n_scored"] if "n_scored" in one else one["n_tiles"]
+        interval = (f"{float(one.nmi_low):.3f} – {float(one.nmi_high):.3f}"
+                    if "nmi_low" in one else "")  # fmt: skip
+        chance = float(one.nmi_chance) if "nmi_chance" in one else float("nan")
+        rows.append((int(size), int(scored), *one.n_per_class.values.tolist(),
+                     *one.explained_variance_ratio.values.tolist(), float(one.nmi), interval,
+                     chance))  # fmt: skip
     return [
         paragraph(
-            "Clusters of embeddings at several tile sizes scored against the labels "
-            "(Table 1 of the report)."
+            "The clusters of the embeddings at several tile sizes, scored against the labels: "
+            "the tiles scored (with a class and a cluster) per class, the variance ratio of "
+            "the first two principal components, and the NMI with its 95 % interval "
+            "(scenes resampled) and chance level (labels permuted within scenes)."
         ),
-        table(["tile size (px)", "tiles", "NMI", "PC1 ratio", "PC2 ratio"], rows),
-        figure(plot_nmi_vs_scale(study), "NMI of the clusters against the classes by tile size"),
+        table(header, rows),
+        figure(
+            plot_nmi_vs_scale(study),
+            "NMI of the clusters against the classes by tile size: the 95 % interval "
+            "(blue band), the chance level (grey band: 2.5-97.5 % of the permutations) and "
+            "the tiles scored (bars)",
+        ),
     ]
+
+
+def methods(campaign: Campaign) -> list[str]:
+    """Methods and references: the equations and the papers the analysis follows."""
+    a = campaign.analysis
+    if a is None:
+        return methods_section("", 0.5, 0, 0)
+    return methods_section(str(a.attrs.get("label_source", "")),
+                           float(a.attrs.get("min_coverage", 0.5)),
+                           int(a.attrs.get("n_bootstrap", 0)),
+                           int(a.attrs.get("n_permutations", 0)))  # fmt: skip

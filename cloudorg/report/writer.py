@@ -3,7 +3,7 @@
 Examples
 --------
 >>> [anchor for anchor, _, _ in SECTIONS]
-['scenes', 'tiles', 'metrics', 'embeddings', 'clusters', 'scores', 'scale']
+['scenes', 'tiles', 'metrics', 'embeddings', 'clusters', 'scores', 'scale', 'methods']
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ SECTIONS = (
     ("clusters", "Clusters", sections.clusters_section),
     ("scores", "Scores", sections.scores_section),
     ("scale", "Scale study", sections.scale_section),
+    ("methods", "Methods and references", sections.methods),
 )
 """Anchor, title and maker of each section, in page order."""
 

@@ -8,6 +8,7 @@ import xarray as xr
 from sklearn.decomposition import PCA
 
 from cloudorg.analysis import (
+    dendrogram_leaves,
     example_embeddings,
     example_metrics,
     kmeans,
@@ -15,8 +16,10 @@ from cloudorg.analysis import (
     nmi,
     pca,
     ward,
+    ward_sample,
 )
 from cloudorg.errors import CloudorgError, ConfigError
+from cloudorg.plots import plot_dendrogram
 
 
 def blobs(k: int, n_per_blob: int = 30, dim: int = 5, seed: int = 0) -> xr.DataArray:
@@ -99,10 +102,13 @@ def test_pca_caps_components_and_standardises_metric_datasets():
     metrics = example_metrics(labels)
     result = pca(metrics)
     assert result.attrs["standardised"] == 1
-    assert result.attrs["n_dropped_nan"] == 1  # the NaN iorg of tile 0
+    assert result.attrs["n_dropped_nan"] == 0  # the NaN iorg of tile 0 takes the median
     assert set(result.metric.values) == set(metrics.data_vars)
-    expected = np.nanstd(metrics.num_objects.values[1:])
+    expected = np.std(metrics.num_objects.values)
     assert float(result.scale.sel(metric="num_objects")) == pytest.approx(expected)
+    assert float(result.fill_value.sel(metric="iorg")) == np.nanmedian(metrics.iorg.values)
+    left_out = pca(metric_matrix(metrics, missing="drop_tile"))
+    assert left_out.attrs["n_dropped_nan"] == 1 and "fill_value" not in left_out.coords
     matrix = metric_matrix(metrics, max_nan_fraction=0.5)
     assert kmeans(matrix).attrs["standardised"] == 1  # a metric matrix is standardised too
     assert kmeans(matrix, standardise=False).attrs["standardised"] == 0
@@ -140,3 +146,20 @@ def test_invalid_arguments_raise_config_errors(call, message):
     with pytest.raises(ConfigError, match=message) as error:
         call(blobs(2))
     assert isinstance(error.value, CloudorgError)
+
+
+def test_the_dendrogram_of_a_sample_has_the_cluster_members_under_its_leaves():
+    """Ward on 60 of 150 tiles of five blobs, cut into five: every leaf of the truncated
+    tree holds exactly the tiles of one cluster, and the figure names each leaf's size."""
+    data = blobs(5).assign_coords(tile=np.arange(150) + 1000)
+    tree = ward_sample(data, k=5, max_tiles=60, seed=3)
+    assert tree.sizes["tile"] == 60 and tree.attrs["n_tiles_sampled_from"] == 150
+    assert set(tree.tile.values) <= set(data.tile.values)  # the drawn tiles keep their ids
+    leaves = dendrogram_leaves(tree)
+    assert sorted(c for c, _ in leaves) == list(range(5))
+    for cluster, members in leaves:
+        np.testing.assert_array_equal(members, np.flatnonzero(tree.cluster.values == cluster))
+    blob = (tree.tile.values - 1000) // 30
+    assert len(set(zip(blob, tree.cluster.values, strict=True))) == 5  # a blob per cluster
+    labels = [t.get_text() for t in plot_dendrogram(tree).axes[0].get_xticklabels()]
+    assert labels == [f"cluster {c}\n(n={m.size})" for c, m in leaves]

@@ -34,7 +34,7 @@ def labelled_metrics() -> tuple[xr.Dataset, xr.DataArray]:
 
 def test_metric_matrix_drops_constant_sparse_and_empty_columns(labelled_metrics):
     metrics, _ = labelled_metrics
-    matrix = metric_matrix(metrics)
+    matrix = metric_matrix(metrics, missing="drop_metric")
     assert matrix.dims == ("tile", "metric")
     assert matrix.metric.values.tolist() == [
         "cloud_fraction",
@@ -43,8 +43,14 @@ def test_metric_matrix_drops_constant_sparse_and_empty_columns(labelled_metrics)
         "iorg",
     ]
     assert matrix.attrs["dropped_metrics"] == ["constant", "sparse", "nothing"]
+    assert matrix.attrs["dropped_reasons"] == {
+        "constant": "constant",
+        "sparse": "NaN on 92 % of the tiles (more than 10 %)",
+        "nothing": "no value",
+    }
     assert matrix.metric_units.values.tolist() == ["1", "1", "km", "1"]
     assert np.isnan(matrix.sel(metric="iorg").values[0])  # NaN kept in place
+    assert matrix.attrs["n_tiles_incomplete"] == 1 and matrix.attrs["n_imputed"] == 0
     assert "sparse" in metric_matrix(metrics, max_nan_fraction=0.95).metric.values
     with pytest.raises(ConfigError, match="no usable column"):
         metric_matrix(metrics, variables=["constant", "nothing"])
@@ -52,11 +58,32 @@ def test_metric_matrix_drops_constant_sparse_and_empty_columns(labelled_metrics)
         metric_matrix(metrics, variables=["missing"])
     with pytest.raises(ConfigError, match="max_nan_fraction"):
         metric_matrix(metrics, max_nan_fraction=2)
+    with pytest.raises(ConfigError, match="missing: expected one of"):
+        metric_matrix(metrics, missing="zero")
+
+
+def test_each_rule_for_undefined_metrics(labelled_metrics):
+    """Median imputation keeps every tile; dropping tiles keeps every metric with values."""
+    metrics, _ = labelled_metrics
+    imputed = metric_matrix(metrics)
+    assert imputed.attrs["missing"] == "impute" and imputed.attrs["max_nan_fraction"] == 0.5
+    iorg = metrics.iorg.values
+    assert imputed.sel(metric="iorg").values[0] == np.nanmedian(iorg)
+    assert np.isfinite(imputed.values).all() and imputed.attrs["n_imputed"] == 1
+    np.testing.assert_array_equal(imputed.sel(metric="iorg").values[1:], iorg[1:])
+    assert "sparse" not in imputed.metric.values  # NaN on 92 % of the tiles
+    kept = metric_matrix(metrics, missing="drop_tile")
+    assert "sparse" in kept.metric.values and kept.attrs["dropped_metrics"] == [
+        "constant",
+        "nothing",
+    ]
+    assert kept.attrs["n_tiles_incomplete"] == int((~np.isfinite(kept.values).all(axis=1)).sum())
+    assert kept.attrs["n_tiles_incomplete"] == metrics.sizes["tile"] - 10 + 1
 
 
 def test_metric_pca_has_loadings_per_metric(labelled_metrics):
     metrics, _ = labelled_metrics
-    result = metric_pca(metrics)
+    result = metric_pca(metrics, missing="drop_metric")
     assert result.loadings.dims == ("component", "metric")
     np.testing.assert_allclose((result.loadings**2).sum("metric"), 1.0)
     assert result.attrs["dropped_metrics"] == ["constant", "sparse", "nothing"]
@@ -69,8 +96,8 @@ def test_silhouettes_by_class_and_by_cluster_match_sklearn(labelled_metrics):
     metrics, labels = labelled_metrics
     rng = np.random.default_rng(0)
     clusters = xr.DataArray(rng.integers(0, 4, labels.size), dims="tile")
-    table = metric_silhouettes(metrics, labels, clusters)
-    x = metric_matrix(metrics).values[1:]  # tile 0 has a NaN iorg
+    table = metric_silhouettes(metrics, labels, clusters, missing="drop_metric")
+    x = metric_matrix(metrics, missing="drop_metric").values[1:]  # tile 0 has a NaN iorg
     x = (x - x.mean(axis=0)) / x.std(axis=0)
     assert float(table.silhouette_class) == pytest.approx(silhouette_score(x, labels.values[1:]))
     assert float(table.silhouette_cluster) == pytest.approx(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from cloudorg.analysis.campaign import open_analysis, store_scale_study
+from cloudorg.analysis.campaign import open_analysis, open_scale_study, store_scale_study
 from cloudorg.domains import Domain
 from cloudorg.errors import ConfigError
 from cloudorg.report import write_report
@@ -46,8 +46,9 @@ def test_one_self_contained_file_with_every_section(report):
 def test_the_figures_are_embedded_pngs_that_are_not_blank(report):
     _, html = report
     images = PNG.findall(html)
-    # scenes 1, metrics 2, embeddings 1, clusters 3 per feature set, confusion 1 per set
-    assert len(images) == 1 + 2 + 1 + 2 * 3 + 2
+    # scenes 1, metrics 2, embeddings 1, clusters 4 per feature set (K choice, map,
+    # examples, dendrogram), confusion 1 per set
+    assert len(images) == 1 + 2 + 1 + 2 * 4 + 2
     for data in images:
         pixels = imread(io.BytesIO(base64.b64decode(data)), format="png")
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100
@@ -60,10 +61,26 @@ def test_the_report_states_the_campaign_and_the_scores(report):
     assert "holds 6 scenes" in html and "54 tiles, 9 per scene" in html
     assert f"<td>ingested</td><td>{len(read_manifest(store))}</td>" in html
     analysis = open_analysis(store)  # made by write_report and kept in the store
-    nmi = float(analysis.nmi.sel(features="metrics"))
-    chance = float(analysis.nmi_chance.sel(features="metrics"))
-    assert f"<td>metrics</td><td>{nmi:.4g}</td><td>{chance:.4g}</td>" in html
-    assert "chance level" in html and "Table 2" in html
+    row = analysis.sel(features="metrics")
+    scored, scenes = int(row.n_tiles_scored), int(row.n_scenes_scored)
+    interval = f"{float(row.nmi_low):.3f} – {float(row.nmi_high):.3f}"
+    assert (
+        f"<td>metrics</td><td>{scored}</td><td>{scenes}</td><td>{float(row.nmi):.4g}</td>"
+        f"<td>{interval}</td><td>{float(row.nmi_chance):.4g}</td>"
+    ) in html
+    assert "chance level" in html and "permuted among the tiles of each scene" in html
+    for cited in ("Denby 2020", "Rasp et al. 2020", "Janssens et al. 2021", "Jean et al. 2019"):
+        assert cited in html
+    for unnamed in ("equation 4", "Table 1", "Table 2"):
+        assert unnamed not in html
+    assert "NMI(Y, C) = 2 I(Y; C) / [H(Y) + H(C)]" in html
+    rule = analysis.attrs["metric_rule"]
+    assert "Rule for undefined metrics: impute" in html
+    for metric in rule["used"]:
+        assert f"<td>{metric}</td>" in html
+    for metric, why in rule["dropped"].items():
+        assert f"<td>{metric}</td><td></td><td>dropped: {why}</td>" in html
+    assert "effective dimension" in html and "Labels: the tile table (pattern)" in html
 
 
 def test_absent_inputs_are_stated(tmp_path):
@@ -82,7 +99,8 @@ def test_a_stored_scale_study_is_reported(tmp_path):
                       progress=False)  # fmt: skip
     html = write_report(store, tmp_path / "r.html").read_text()
     assert "NMI of the clusters against the classes by tile size" in html
-    assert "<td>128</td><td>8</td>" in html
+    study = open_scale_study(store).sel(scale=128)
+    assert f"<td>128</td><td>{int(study.n_scored)}</td>" in html
 
 
 def test_a_store_without_scenes_is_refused(tmp_path):

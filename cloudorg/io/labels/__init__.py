@@ -1,6 +1,8 @@
 """Human labels of shallow-cloud organisation (Sugar, Gravel, Fish, Flower).
 
-Readers of the Zooniverse box labels (:func:`read_zooniverse`) and of Kaggle run-length
+Labels from any source through one interface (:func:`read_labels`: a class per scene,
+lon/lat boxes with times, class maps on the domain grid, Zooniverse boxes, Kaggle masks);
+readers of the Zooniverse box labels (:func:`read_zooniverse`) and of Kaggle run-length
 encoded masks (:func:`read_kaggle`), label geometry (boxes to masks, to any lon/lat grid,
 labels per tile), the label-derived datasets of the report (tiles and squares inside
 labelled rectangles, resized rectangles, unlabelled squares) and coverage statistics.
@@ -43,6 +45,15 @@ from .rle import (
     rle_encode,
     write_kaggle,
 )
+from .sources import (
+    LABEL_KINDS,
+    BoxTable,
+    KaggleMasks,
+    LabelRaster,
+    LabelSource,
+    SceneTable,
+    read_labels,
+)
 from .stats import (
     CLASS_COLOURS,
     coverage_statistics,
@@ -51,9 +62,11 @@ from .stats import (
     union_areas,
 )
 from .zooniverse import (
+    EQUATOR_CROSSING_HOURS,
     REGIONS,
     SEASONS,
     lonlat_to_pixel,
+    overpass_time,
     parse_image_path,
     pixel_to_lonlat,
     read_zooniverse,
@@ -63,13 +76,20 @@ __all__ = [
     "CLASSES",
     "CLASS_CODES",
     "CLASS_COLOURS",
+    "EQUATOR_CROSSING_HOURS",
     "FLAG_MEANINGS",
     "FLAG_VALUES",
     "IMAGE_SHAPE",
     "LABEL_DTYPE",
+    "LABEL_KINDS",
     "NO_LABEL",
     "REGIONS",
     "SEASONS",
+    "BoxTable",
+    "KaggleMasks",
+    "LabelRaster",
+    "LabelSource",
+    "SceneTable",
     "box_squares",
     "box_tiles",
     "boxes_to_kaggle",
@@ -81,11 +101,13 @@ __all__ = [
     "largest_square",
     "largest_unlabelled_square",
     "lonlat_to_pixel",
+    "overpass_time",
     "parse_image_path",
     "pixel_to_lonlat",
     "plot_biggest_class_coverage",
     "plot_class_coverage",
     "read_kaggle",
+    "read_labels",
     "read_zooniverse",
     "rle_decode",
     "rle_encode",

@@ -38,9 +38,11 @@ from ...errors import ConfigError, InputFileError
 from ._common import CLASSES, IMAGE_SHAPE, LABEL_DTYPE, check_shape
 
 __all__ = [
+    "EQUATOR_CROSSING_HOURS",
     "REGIONS",
     "SEASONS",
     "lonlat_to_pixel",
+    "overpass_time",
     "parse_image_path",
     "pixel_to_lonlat",
     "read_zooniverse",
@@ -288,6 +290,57 @@ def lonlat_to_pixel(
     x = (lon - lon0) * (cols / (lon1 - lon0))
     y = (lat1 - lat) * (rows / (lat1 - lat0))
     return x, y
+
+
+EQUATOR_CROSSING_HOURS: dict[str, float] = {"Terra": 10.5, "Aqua": 13.5}
+"""Local solar time (hours) of the sun-synchronous MODIS platforms' equator crossings:
+Terra descending at 10:30, Aqua ascending at 13:30."""
+
+
+def overpass_time(satellite: Any, date: Any, lon: Any) -> np.ndarray:
+    """UTC time at which Terra or Aqua passes over a longitude on a date.
+
+    A sun-synchronous platform crosses every longitude at about the same local solar
+    time (:data:`EQUATOR_CROSSING_HOURS`), so the UTC time of the overpass at ``lon`` is
+    ``date + crossing - lon / 15 h``: within about half an hour over the trades, which
+    is how the Worldview images of the Zooniverse labels are matched to scenes by time.
+
+    Parameters
+    ----------
+    satellite : str or array-like of str
+        ``Terra`` or ``Aqua``.
+    date : datetime-like or array-like
+        UTC dates of the images (their time of day is ignored).
+    lon : float or array-like
+        Longitudes in degrees east (e.g. a box centre). Arguments broadcast.
+
+    Returns
+    -------
+    numpy.ndarray of datetime64[ns]
+
+    Raises
+    ------
+    ConfigError
+        For another satellite.
+
+    Examples
+    --------
+    >>> str(overpass_time("Aqua", "2020-02-02", -50.0)[0])
+    '2020-02-02T16:50:00.000000000'
+    >>> str(overpass_time("Terra", "2020-02-02", -50.0)[0])
+    '2020-02-02T13:50:00.000000000'
+    """
+    sats = np.atleast_1d(np.asarray(satellite, dtype=object)).astype(str)
+    unknown = sorted(set(sats.tolist()) - set(EQUATOR_CROSSING_HOURS))
+    if unknown:
+        raise ConfigError(
+            f"satellite: expected one of {sorted(EQUATOR_CROSSING_HOURS)}, got {unknown[0]!r}"
+        )
+    crossing = np.vectorize(EQUATOR_CROSSING_HOURS.__getitem__, otypes=[float])(sats)
+    days = np.asarray(date, dtype="datetime64[D]").astype("datetime64[ns]")
+    hours = crossing - np.asarray(lon, dtype=np.float64) / 15.0
+    seconds = np.round(np.asarray(hours) * 3600).astype(np.int64)
+    return np.atleast_1d(days + seconds * np.timedelta64(1, "s"))
 
 
 def _fail(path: Path, lines: pd.Series, index: Any, reason: str, count: int = 1) -> None:
