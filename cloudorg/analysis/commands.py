@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import add_store_argument, show_progress
+from ..cli_options import add_list_option, add_store_argument, show_progress
 
 __all__ = ["add_label_options", "register"]
 
@@ -135,9 +135,9 @@ def register(subparsers: Any) -> None:
         "as analysis/<tiling>. A rerun with the same inputs reads it back.",
     )  # fmt: skip
     _add_common(p)
-    p.add_argument("--features", nargs="+", choices=("embeddings", "metrics"),
-                   default=["embeddings", "metrics"],
-                   help="feature sets to analyse (default: both, when present)")  # fmt: skip
+    add_list_option(p, "--features", metavar="SET", choices=("embeddings", "metrics"),
+                    default=("embeddings", "metrics"),
+                    help="feature sets to analyse (default: both, when present)")  # fmt: skip
     p.add_argument(
         "--mask",
         metavar="METHOD",
