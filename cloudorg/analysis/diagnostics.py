@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy.spatial.distance import cdist
 
+from cloudorg.analysis._distances import squared_distances
 from cloudorg.analysis._fitting import fit_rows
 from cloudorg.analysis._groups import class_groups
 from cloudorg.analysis._inputs import check_int, check_seed, integer_codes, tile_values
@@ -141,7 +141,7 @@ def neighbour_agreement(
     nearest = np.empty(queries.size, dtype=np.int64)
     for start in range(0, queries.size, _CHUNK):
         block = queries[start : start + _CHUNK]
-        distance = cdist(x[block], x, "sqeuclidean")
+        distance = squared_distances(x[block], x)
         distance[scene[block][:, None] == scene[None, :]] = np.inf
         nearest[start : start + _CHUNK] = distance.argmin(axis=1)
     share = np.bincount(classes) / classes.size

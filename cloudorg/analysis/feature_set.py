@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from cloudorg.analysis._inputs import TILE
 from cloudorg.analysis.clustering import DEFAULT_K_RANGE, K, kmeans, ward_sample
@@ -80,7 +81,7 @@ class AnalysisOptions:
     seed: int = 0
     n_bootstrap: int = 1000
     n_permutations: int = 200
-    n_stability: int = 10
+    n_stability: int = 8
     dendrogram_tiles: int = 500
 
 
@@ -142,8 +143,15 @@ def analyse_feature_set(
     Results (the parts of ``analysis/<tiling>``): ``pca``, ``k_choice`` (silhouette and
     stability by K), ``kmeans``, ``dendrogram`` (a :func:`~cloudorg.analysis.ward_sample`
     result along :data:`SAMPLE`); with labels ``confusion`` and, with metrics,
-    ``silhouettes``; with metrics ``summary`` (the metrics by cluster).
+    ``silhouettes``; with metrics ``summary`` (the metrics by cluster). Runs in one thread.
     """
+    with threadpool_limits(1):  # see cloudorg.analysis.stability: threads wait on each other
+        return _analyse(name, inputs, options)
+
+
+def _analyse(
+    name: str, inputs: FeatureSetInputs, options: AnalysisOptions
+) -> tuple[dict[str, xr.Dataset], dict[str, Any], list[str]]:
     seed = options.seed
     notes: list[str] = []
     results = {"pca": pca(inputs.data, n_components=N_COMPONENTS, seed=seed)}

@@ -5,7 +5,8 @@ to the next one; it often prefers few, well separated clusters. The stability sa
 whether k-means finds the same K clusters again on other data of the same kind: k-means
 is fitted on bootstrap resamples (of scenes when given, since tiles of one scene are not
 independent), every tile is assigned to its nearest resampled centroid, and the
-agreement with the clusters of all the data is the adjusted Rand index (ARI; 1 the same
+agreement with the reference clusters (k-means of all the tiles, or of 10 000 drawn at
+random with every tile assigned to its nearest centroid) is the adjusted Rand index (ARI; 1 the same
 partition, 0 chance; Hubert & Arabie 1985). A K with a high silhouette and a stability
 near 1 is a choice the data support; a K whose stability is low splits the tiles
 differently from one sample to the next.
@@ -27,12 +28,12 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from threadpoolctl import threadpool_limits
 
+from cloudorg.analysis._distances import nearest
 from cloudorg.analysis._fitting import fit_rows
 from cloudorg.analysis._inputs import check_int, check_seed, integer_codes, tile_values
 from cloudorg.analysis.clustering import DEFAULT_K_RANGE
@@ -40,10 +41,8 @@ from cloudorg.errors import ConfigError
 
 __all__ = ["k_stability"]
 
-MAX_ITER = 100
+MAX_ITER = 50
 """Lloyd iterations of each k-means fit (enough to settle the partition)."""
-SMALL = 100_000
-"""Feature matrices of fewer values are clustered in one thread."""
 
 
 def _resample(
@@ -66,12 +65,11 @@ def _kmeans(k: int, n_init: int, seed: int) -> KMeans:
     return KMeans(k, n_init=n_init, max_iter=MAX_ITER, random_state=seed)
 
 
-def _agreement(x: np.ndarray, reference: np.ndarray, part: np.ndarray, k: int, seed: int) -> float:
-    """ARI of the reference clusters and those of k-means fitted on ``part``, on all tiles."""
+def _fit_assign(x: np.ndarray, part: np.ndarray, k: int, n_init: int, seed: int) -> np.ndarray:
+    """Every tile's nearest centre of k-means fitted on ``part``."""
     with warnings.catch_warnings():  # a resample of few distinct tiles
         warnings.simplefilter("ignore", ConvergenceWarning)
-        centres = _kmeans(k, 1, seed).fit(part).cluster_centers_
-    return float(adjusted_rand_score(reference, cdist(x, centres).argmin(axis=1)))
+        return nearest(x, _kmeans(k, n_init, seed).fit(part).cluster_centers_)
 
 
 def k_stability(
@@ -79,9 +77,10 @@ def k_stability(
     *,
     k_range: Iterable[int] = DEFAULT_K_RANGE,
     scenes: xr.DataArray | None = None,
-    n_resamples: int = 10,
-    max_tiles: int = 4000,
-    silhouette_sample: int = 4000,
+    n_resamples: int = 8,
+    max_tiles: int = 2000,
+    reference_tiles: int = 10_000,
+    silhouette_sample: int = 2000,
     standardise: bool | None = None,
     n_init: int = 2,
     seed: int = 0,
@@ -98,16 +97,19 @@ def k_stability(
         Numbers of clusters.
     scenes : xarray.DataArray, optional
         Scene of each tile; resamples draw scenes (with their tiles) instead of tiles.
-    n_resamples : int, default 10
+    n_resamples : int, default 8
         Bootstrap resamples per K.
-    max_tiles : int, default 4000
+    max_tiles : int, default 2000
         Tiles a resample's k-means is fitted on at most (drawn from the resample).
-    silhouette_sample : int, default 4000
+    reference_tiles : int, default 10000
+        Tiles the reference k-means of each K is fitted on at most (drawn with ``seed``);
+        every tile is then assigned to its nearest reference centroid.
+    silhouette_sample : int, default 2000
         Tiles drawn to compute each silhouette when there are more.
     standardise : bool, optional
         As for :func:`~cloudorg.analysis.kmeans` (default: metrics yes, embeddings no).
     n_init : int, default 2
-        k-means runs of the reference fit of each K on all tiles.
+        k-means runs of the reference fit of each K.
     seed : int, default 0
         Seed of the fits, resamples and silhouette samples.
 
@@ -137,10 +139,11 @@ def k_stability(
     seed = check_seed(seed)
     n_resamples = check_int(n_resamples, "n_resamples", 1)
     max_tiles = check_int(max_tiles, "max_tiles", 2)
+    reference_tiles = check_int(reference_tiles, "reference_tiles", 2)
     silhouette_sample = check_int(silhouette_sample, "silhouette_sample", 2)
     n_init = check_int(n_init, "n_init", 1)
     rows, _ = fit_rows(data, standardise, min_rows=3)
-    x = rows.x
+    x = rows.x.astype(np.float32)  # k-means runs twice as fast; the partitions are the same
     ks = sorted({check_int(k, "k_range", 2) for k in k_range})
     if not ks or ks[-1] >= x.shape[0]:
         raise ConfigError(
@@ -152,19 +155,22 @@ def k_stability(
         scene = integer_codes(tile_values(scenes, rows.matrix, "scenes"), "scenes")[rows.finite]
     rng = np.random.default_rng(seed)
     sample = None if x.shape[0] <= silhouette_sample else silhouette_sample
+    fitted = x if x.shape[0] <= reference_tiles else x[rng.choice(x.shape[0], reference_tiles,
+                                                                  replace=False)]  # fmt: skip
     silhouette, stability, spread = [], [], []
-    x = x.astype(np.float32)  # k-means runs twice as fast; the partitions are the same
-    # threads only pay for large fits: on small ones their start-up costs ten times the fit
-    with threadpool_limits(1 if x.size < SMALL else None):
+    # one thread: k-means nests BLAS calls in OpenMP loops, and on a busy machine their
+    # threads wait on each other (measured 2-7 times slower on two shared cores)
+    with threadpool_limits(1):
         for k in ks:
-            reference = _kmeans(k, n_init, seed).fit(x).labels_
+            reference = _fit_assign(x, fitted, k, n_init, seed)
             silhouette.append(
                 silhouette_score(x, reference, sample_size=sample, random_state=seed)
                 if np.unique(reference).size > 1
                 else np.nan
             )
             parts = (x[_resample(rng, scene, x.shape[0], max_tiles)] for _ in range(n_resamples))
-            scores = [_agreement(x, reference, p, k, seed + b) for b, p in enumerate(parts)]
+            scores = [adjusted_rand_score(reference, _fit_assign(x, p, k, 1, seed + b))
+                      for b, p in enumerate(parts)]  # fmt: skip
             stability.append(np.mean(scores))
             spread.append(np.std(scores))
     curve = np.asarray(silhouette, dtype=np.float64)
