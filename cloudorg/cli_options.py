@@ -101,11 +101,13 @@ IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
 
 class ListAction(argparse.Action):
     """A list option: its values comma-separated (``--quantities a,b``) or as separate words
-    (``--quantities a b``, see :class:`CommandParser`); repeating the option adds to the
-    list, and its first use replaces the default."""
+    (``--quantities a b``); repeating the option adds to the list, and its first use
+    replaces the default. Separate words stop before a positional argument only in a
+    :class:`CommandParser` (a plain parser gives the list every word up to the next
+    option)."""
 
     def __init__(self, *args: Any, accepts: Accepts, allow_empty: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, nargs="*" if allow_empty else "+", **kwargs)
         self.accepts = accepts
         self.allow_empty = allow_empty
 
@@ -113,7 +115,7 @@ class ListAction(argparse.Action):
                  values: Any, option_string: str | None = None) -> None:  # fmt: skip
         earlier = getattr(namespace, self.dest, None)
         earlier = [] if earlier is None or earlier is self.default else earlier
-        setattr(namespace, self.dest, [*earlier, *values])
+        setattr(namespace, self.dest, [*earlier, *(v for word in values for v in word)])
 
     def takes(self, word: str) -> bool:
         """Whether a separate word after the option is one of its values."""
@@ -141,20 +143,20 @@ class CommandParser(argparse.ArgumentParser):
         return super().parse_known_args(self._joined(words), namespace)
 
     def _joined(self, words: list[str]) -> list[str]:
-        """The words with each list option's separate values joined into one by commas."""
+        """The words with each list option and its separate values joined into one word,
+        ``--flag=value,value``."""
         lists = {flag: a for a in self._actions if isinstance(a, ListAction)
                  for flag in a.option_strings}  # fmt: skip
         end = words.index("--") if "--" in words else len(words)
         out, i = [], 0
         while i < end:
-            out.append(words[i])
             action = lists.get(words[i])
-            i += 1
-            if action is not None:
-                n = _count_values(action, words[i:end])
-                if n or action.allow_empty:
-                    out.append(",".join(words[i : i + n]))
-                i += n
+            n = 0 if action is None else _count_values(action, words[i + 1 : end])
+            if action is None or not (n or action.allow_empty):
+                out.append(words[i])
+            else:  # one word given as "--flag=..." takes no further word
+                out.append(f"{words[i]}={','.join(words[i + 1 : i + 1 + n])}")
+            i += 1 + n
         return out + words[end:]
 
 
