@@ -43,6 +43,7 @@ import numpy as np
 from cloudorg.distributed import cluster_client
 from cloudorg.domains import Domain
 from cloudorg.ingest import ingest
+from cloudorg.testing import local_s3_server
 
 N_SCENES = 8
 BOUNDS = (-60.0, -56.0, 12.0, 16.0)
@@ -203,40 +204,16 @@ class PlainScript(_Campaign):
     track_ingest_over_plain_script.unit = "x"  # type: ignore[attr-defined]
 
 
-@contextlib.contextmanager
-def s3_server() -> Any:
-    """An S3-compatible server on 127.0.0.1 (moto), the environment pointing at it."""
-    import logging
-
-    import s3fs
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    saved = dict(os.environ)
-    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-                      AWS_DEFAULT_REGION="us-east-1",
-                      AWS_ENDPOINT_URL=f"http://{host}:{port}")  # fmt: skip
-    s3fs.S3FileSystem.clear_instance_cache()
-    try:
-        yield s3fs.S3FileSystem()
-    finally:
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        s3fs.S3FileSystem.clear_instance_cache()
-
-
 class ObjectStorage(_Campaign):
     """In-process ingest into S3 (local moto server) / into a local directory."""
 
     def track_s3_over_local(self, root: str) -> float:
+        import s3fs
+
         files, lookups = Path(root) / "files", Path(root) / "lookups"
-        with s3_server() as fs:
+        with local_s3_server():
             bucket = f"bench-{uuid.uuid4().hex[:8]}"
-            fs.mkdir(bucket)
+            s3fs.S3FileSystem().mkdir(bucket)
             remote, local = float("inf"), float("inf")
             for i in range(2):
                 start = time.perf_counter()

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .analysis.commands import register as register_analysis
@@ -69,7 +70,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
+def _ingest(args: argparse.Namespace, paths: Any) -> None:
     from .distributed import cluster_client
     from .ingest import ingest
     from .store import StoreLocation, read_manifest
@@ -79,7 +80,8 @@ def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
         ds = ingest(
             paths, args.store, domain=_domain(args), quantities=args.quantities,
             composites=args.composites, client=client, max_solar_zenith=args.max_solar_zenith,
-            chunk_size=args.chunk_size, progress=not args.quiet,
+            chunk_size=args.chunk_size, input_options=_input_options(args),
+            progress=not args.quiet,
         )  # fmt: skip
     counts = read_manifest(args.store)["status"].value_counts().to_dict()
     print(
@@ -88,8 +90,72 @@ def _ingest(args: argparse.Namespace, paths: Sequence[str]) -> None:
     )
 
 
+def _input_options(args: argparse.Namespace) -> Any:
+    from .io.remote import InputOptions
+
+    return InputOptions(cache_dir=args.cache_dir, retries=args.retries)
+
+
+def _inputs(args: argparse.Namespace) -> Any:
+    """The files of the command line, or its archive query."""
+    from .errors import ConfigError
+    from .ingest import IngestConfig
+    from .io.archive import ArchiveQuery
+
+    if args.archive is None:
+        if not args.inputs:
+            raise ConfigError("give FILES_OR_DIRS (files, folders or URLs) or --archive")
+        return args.inputs
+    if args.inputs:
+        raise ConfigError(f"FILES_OR_DIRS {args.inputs} and --archive: give one or the other")
+    missing = [f"--{o}" for o in ("product", "start", "end") if getattr(args, o) is None]
+    if missing:
+        raise ConfigError(f"--archive {args.archive} needs {', '.join(missing)}")
+    domain = _domain(args)
+    read = IngestConfig(domain, tuple(args.quantities)).read_quantities()
+    return ArchiveQuery(args.archive, args.product, args.start, args.end, every=args.every,
+                        hours=args.hours, domain=domain, quantities=read,
+                        base_url=args.archive_url)  # fmt: skip
+
+
+def _dry_run(args: argparse.Namespace, paths: Any) -> None:
+    """List what an ingest would read, and what it would leave out."""
+    import pandas as pd
+
+    from .ingest import find_scenes
+    from .io.archive import ArchiveQuery
+    from .store import CampaignStore
+
+    options = _input_options(args)
+    found = find_scenes(paths, paths.options if isinstance(paths, ArchiveQuery) else options)
+    table = found.table()
+    if args.store:
+        try:
+            stored = set(CampaignStore.open(args.store).scene_ids())
+        except CloudorgError:
+            stored = set()
+        table["in_store"] = table["scene_id"].isin(stored)
+    table["MB"] = table.pop("bytes") / 1e6
+    print(table.to_string(max_rows=args.max_rows, float_format=lambda v: f"{v:.1f}"))
+    total = table["MB"].sum()
+    print(f"{len(table)} scenes, {table['files'].sum()} files, {total:.1f} MB as listed")
+    reasons = pd.Series([r.split(": ", 1)[-1] for _, r in found.left_out], dtype=object)
+    for reason, n in reasons.value_counts().items():
+        print(f"left out: {n} files: {reason}")
+    for note in found.notes:
+        print(f"note: {note}")
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    _ingest(args, args.inputs)
+    from .errors import ConfigError
+
+    paths = _inputs(args)
+    if args.dry_run:
+        _dry_run(args, paths)
+        return 0
+    if not args.store:
+        raise ConfigError("--store: required (a local path or URL), except with --dry-run")
+    _ingest(args, paths)
     return 0
 
 
@@ -154,6 +220,34 @@ def _add_ingest_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--chunk-size", type=int, default=1024, metavar="PX",
                    help="spatial chunk edge of a new store (default: 1024)")  # fmt: skip
+    p.add_argument("--cache-dir", metavar="DIR", help="keep the bytes read from input URLs "
+                   "here: a rerun or another domain fetches nothing twice")  # fmt: skip
+    p.add_argument("--retries", type=int, default=3, metavar="N",
+                   help="reads again of a scene after a network error (default: 3)")  # fmt: skip
+
+
+def _add_archive_options(p: argparse.ArgumentParser) -> None:
+    from .io.archive import ARCHIVES
+
+    g = p.add_argument_group("archive", "a time range straight from a satellite archive, "
+                             "instead of FILES_OR_DIRS (see docs/archives.md)")  # fmt: skip
+    g.add_argument("--archive", choices=sorted(ARCHIVES), help="the platform's archive")
+    g.add_argument("--product", help="RadF, RadC, RadM1 or RadM2 (GOES); MYD021KM or MYD35_L2 "
+                   "(Aqua; MOD... for Terra)")  # fmt: skip
+    g.add_argument("--start", metavar="TIME", help="first scan start, e.g. 2020-01-20T12 (UTC)")
+    g.add_argument("--end", metavar="TIME", help="last scan start, e.g. 2020-02-20T18 (UTC)")
+    g.add_argument("--every", metavar="STEP", help="one scene per step, e.g. 1h (default: all)")
+    g.add_argument("--hours", type=int, nargs=2, metavar=("FIRST", "LAST"),
+                   help="UTC hours of the day, inclusive, e.g. 12 18")  # fmt: skip
+    g.add_argument(
+        "--archive-url",
+        metavar="URL",
+        help="base URL of the archive or of a mirror (default: the archive's own)",
+    )
+    g.add_argument("--dry-run", action="store_true",
+                   help="list the scenes an ingest would read, and stop")  # fmt: skip
+    g.add_argument("--max-rows", type=int, default=40, metavar="N",
+                   help="rows of the --dry-run table (default: 40)")  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,10 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read, calibrate, compose and resample scenes onto a domain "
                        "and append them to a zarr campaign store. A rerun ingests only what is "
                        "missing.")  # fmt: skip
-    p.add_argument("inputs", nargs="+", metavar="FILES_OR_DIRS", help="files or directories")
-    add_store_argument(p, "campaign store (created when absent)", option=True)
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILES_OR_DIRS",
+        help="files, directories, URLs of files or prefixes (s3://bucket/dir/)",
+    )
+    add_store_argument(p, "campaign store (created when absent; not needed with --dry-run)",
+                       option=True, required=False)  # fmt: skip
     _add_domain_options(p)
     _add_ingest_options(p)
+    _add_archive_options(p)
     add_cluster_options(p)
     p.set_defaults(func=_cmd_ingest)
 

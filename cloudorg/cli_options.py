@@ -48,10 +48,14 @@ def add_cluster_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_store_argument(
-    p: argparse.ArgumentParser, what: str = "campaign store", *, option: bool = False
+    p: argparse.ArgumentParser,
+    what: str = "campaign store",
+    *,
+    option: bool = False,
+    required: bool = True,
 ) -> None:
-    """Add the campaign store argument (``STORE``, or ``--store`` with ``option``): a
-    local path or an object-store URL.
+    """Add the campaign store argument (``STORE``, or ``--store`` with ``option``, then
+    ``required`` or not): a local path or an object-store URL.
 
     Examples
     --------
@@ -65,7 +69,7 @@ def add_store_argument(
         "and endpoint from the environment: AWS_PROFILE, AWS_ENDPOINT_URL, ...)"
     )
     if option:
-        p.add_argument("--store", required=True, metavar="STORE", help=text)
+        p.add_argument("--store", required=required, metavar="STORE", help=text)
     else:
         p.add_argument("store", metavar="STORE", help=text)
 

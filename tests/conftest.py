@@ -35,35 +35,10 @@ def s3_endpoint() -> str:
     """An S3-compatible server on 127.0.0.1 (moto's, as s3fs tests itself), for the whole
     session; the environment points every S3 client at it, Dask workers and subprocesses
     included."""
-    import logging
+    from cloudorg.testing import local_s3_server
 
-    import s3fs
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    saved = {k: os.environ.get(k) for k in _S3_ENVIRONMENT}
-    os.environ.update({**_S3_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
-    s3fs.S3FileSystem.clear_instance_cache()
-    yield endpoint
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    s3fs.S3FileSystem.clear_instance_cache()
-
-
-_S3_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "cloudorg-test",
-    "AWS_SECRET_ACCESS_KEY": "cloudorg-test",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ENDPOINT_URL": "",
-}
+    with local_s3_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from .campaign import ingest
+from .campaign import ChangedInputWarning, changed_files, find_scenes, ingest
 from .commit import IngestReport, ingest_scenes
 from .scene import (
     DEFAULT_QUANTITIES,
@@ -27,10 +27,13 @@ from .scene import (
 __all__ = [
     "DEFAULT_QUANTITIES",
     "PATTERN_ATTRS",
+    "ChangedInputWarning",
     "IngestConfig",
     "IngestReport",
     "SceneOutcome",
+    "changed_files",
     "conform_truth",
+    "find_scenes",
     "ingest",
     "ingest_scenes",
     "process_scene",

@@ -14,7 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -25,12 +27,18 @@ from ..composites import RGBRecipe
 from ..distributed import ClientLike, cluster_client
 from ..domains import Domain, get_domain
 from ..errors import StoreError
+from ..io.archive import ArchiveListing, ArchiveQuery
 from ..io.discover import SceneFiles, discover
+from ..io.remote import InputOptions
 from ..store import CampaignStore, FileRecord, StoreLocation
 from .commit import ingest_scenes
 from .scene import DEFAULT_QUANTITIES, IngestConfig
 
-__all__ = ["ingest"]
+__all__ = ["ChangedInputWarning", "changed_files", "find_scenes", "ingest"]
+
+
+class ChangedInputWarning(UserWarning):
+    """Input files changed (another size or version) since their scenes were ingested."""
 
 
 def _todo(
@@ -51,8 +59,81 @@ def _todo(
     return todo
 
 
+def changed_files(
+    scenes: Sequence[SceneFiles], store: CampaignStore
+) -> list[tuple[str, FileRecord, str]]:
+    """Files of ingested scenes whose size or version (ETag, modification time) differs
+    from what the manifest recorded.
+
+    Returns
+    -------
+    list of (path, record, now)
+        The file, its record and its version now.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cloudorg.domains import get_domain
+    >>> store = CampaignStore.create(tempfile.mkdtemp() + "/c.zarr", get_domain("eurec4a"),
+    ...                              quantities=["rgb"])
+    >>> changed_files([], store)
+    []
+    """
+    records = store.file_records()
+    changed = []
+    for scene in scenes:
+        for path, info in scene.info.items():
+            record = records.get(path)
+            if record is None or record.status != "ingested" or not record.version:
+                continue
+            if (info.version and info.version != record.version) or (
+                info.size is not None and record.size is not None and info.size != record.size
+            ):
+                changed.append((path, record, info.version))
+    return changed
+
+
+def _warn_changed(changed: list[tuple[str, FileRecord, str]]) -> None:
+    if not changed:
+        return
+    shown = "; ".join(f"{p} (ingested as {r.version}, now {now})" for p, r, now in changed[:5])
+    more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+    warnings.warn(
+        f"{len(changed)} input files changed since their scenes were ingested: {shown}{more}; "
+        "the store keeps the scenes as ingested (ingest into a new store to use the new files)",
+        ChangedInputWarning,
+        stacklevel=3,
+    )
+
+
+def find_scenes(
+    paths: Iterable[str | os.PathLike[str]] | ArchiveQuery,
+    options: InputOptions | None = None,
+) -> ArchiveListing:
+    """The scenes of local paths, URLs or an archive query, before reading any pixel.
+
+    Returns
+    -------
+    ArchiveListing
+        The scenes (sorted by start time), the inputs that are no scene's files or were
+        left out (with the reason), and notes.
+
+    Examples
+    --------
+    >>> found = find_scenes(["../shared/data/modis_myd35_l2", "/no/such/dir"])
+    >>> [s.scene_id for s in found.scenes], found.left_out
+    (['aqua_modis_20020704T191000'], [('/no/such/dir', 'no such file or directory')])
+    """
+    if isinstance(paths, ArchiveQuery):
+        return paths.scenes()
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    scenes, unrecognised = discover(paths, options)
+    return ArchiveListing(scenes, unrecognised)
+
+
 def ingest(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str]] | ArchiveQuery,
     store: str | os.PathLike[str] | StoreLocation,
     *,
     domain: str | Domain = "eurec4a",
@@ -67,6 +148,7 @@ def ingest(
     retry_failed: bool = True,
     lookup_cache_dir: str | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    input_options: InputOptions | None = None,
     progress: bool = True,
 ) -> xr.Dataset:
     """Ingest satellite files into a campaign store; a rerun only adds what is missing.
@@ -76,8 +158,11 @@ def ingest(
 
     Parameters
     ----------
-    paths : iterable of path
-        Files and directories (searched recursively).
+    paths : iterable of path or URL, or ArchiveQuery
+        Files and directories (searched recursively), URLs of files and prefixes
+        (``s3://bucket/dir/``, any fsspec protocol), mixed freely; or a query of a
+        satellite archive (:class:`~cloudorg.io.archive.ArchiveQuery`; its quantities and
+        domain are this ingest's).
     store : path or URL
         Campaign store (created when absent): a local path or an object-store URL
         (``s3://bucket/campaign.zarr``, ``gs://...``).
@@ -106,6 +191,10 @@ def ingest(
     storage_options : mapping, optional
         fsspec options of a store URL (credentials, ``endpoint_url``); the usual
         environment variables (``AWS_ENDPOINT_URL``, ...) apply as well.
+    input_options : InputOptions, optional
+        How input URLs are read: their storage options (default: an archive query's,
+        e.g. anonymous S3), a local cache directory, retries
+        (:class:`~cloudorg.io.remote.InputOptions`).
     progress : bool
         Show a progress bar.
 
@@ -121,17 +210,26 @@ def ingest(
     ...
     cloudorg.errors.ConfigError: quantities ['bogus']: expected a non-empty list from ...
     """
+    options = input_options or InputOptions()
+    if isinstance(paths, ArchiveQuery) and not options.storage_options:
+        options = dataclasses.replace(options, storage_options=paths.options.storage_options)
     config = IngestConfig(
         get_domain(domain), tuple(quantities), tuple(composites), rgb or RGBRecipe(),
-        max_solar_zenith, lookup_cache_dir=lookup_cache_dir,
+        max_solar_zenith, lookup_cache_dir=lookup_cache_dir, inputs=options,
     )  # fmt: skip
-    scenes, unrecognised = discover(paths)
+    if isinstance(paths, ArchiveQuery):
+        paths = dataclasses.replace(paths, quantities=config.read_quantities(),
+                                    domain=config.domain)  # fmt: skip
+    found = find_scenes(paths, options)
+    for note in found.notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     with CampaignStore.open_or_create(
         store, config.domain, quantities=config.stored_variables(), chunk_size=chunk_size,
         zarr_format=zarr_format, storage_options=storage_options,
     ) as campaign:  # fmt: skip
-        campaign.record([FileRecord(p, "skipped", None, why) for p, why in unrecognised])
-        todo = _todo(scenes, campaign, retry_failed)
+        campaign.record([FileRecord(p, "skipped", None, why) for p, why in found.left_out])
+        _warn_changed(changed_files(found.scenes, campaign))
+        todo = _todo(found.scenes, campaign, retry_failed)
         if todo:
             with (
                 cluster_client(client, n_workers=n_workers) as cl,

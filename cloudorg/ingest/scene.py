@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import dask
@@ -28,9 +29,11 @@ from ..domains import Domain
 from ..errors import CloudorgError, ConfigError, InputFileError, SceneSkipped
 from ..io.discover import SceneFiles
 from ..io.eurec4a import lonlat_geometry
-from ..io.readers import PRODUCTS, open_scene
+from ..io.readers import PRODUCTS, open_scene, reading
+from ..io.remote import InputOptions
 from ..quantities import QUANTITIES
 from ..resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample, resampler_for
+from ..resample.window import crop
 from ..store import FileRecord, scene_time
 from ..store.scenes import scene_template
 from .daylight import NIGHT_SOLAR_ZENITH, night_pixels
@@ -44,6 +47,9 @@ __all__ = [
     "process_scene",
 ]
 
+READ_CHUNK = "4MiB"
+"""dask chunk size while a scene is read: satpy then reads ABI bands in blocks of four
+file chunks a side (at 0.5 km), so a slice to the domain reads little more than it needs."""
 DERIVED = ("rgb", "greyscale")
 DEFAULT_QUANTITIES = (
     "reflectance_0p47",
@@ -88,6 +94,8 @@ class IngestConfig:
         Radius of influence for swath sources.
     lookup_cache_dir : str, optional
         Directory shared by workers for resampling lookups.
+    inputs : InputOptions
+        How input URLs are read (storage options, local cache, retries).
 
     Examples
     --------
@@ -103,6 +111,7 @@ class IngestConfig:
     max_solar_zenith: float | None = 80.0
     radius_m: float = DEFAULT_SWATH_RADIUS_M
     lookup_cache_dir: str | None = None
+    inputs: InputOptions = field(default_factory=InputOptions)
 
     def __post_init__(self) -> None:
         known = set(QUANTITIES) | set(PRODUCTS) | set(DERIVED)
@@ -136,10 +145,13 @@ class SceneOutcome:
 
     def records(self) -> list[FileRecord]:
         """One manifest record per file of the scene."""
+        info = self.scene.info
         return [
-            FileRecord(path, self.status, self.scene.scene_id, self.reason)
+            FileRecord(path, self.status, self.scene.scene_id, self.reason,
+                       size=info[path].size if path in info else None,
+                       version=info[path].version if path in info else "")
             for path in self.scene.all_files
-        ]
+        ]  # fmt: skip
 
     def summary(self) -> SceneOutcome:
         """The outcome without pixels, for the committing process: the data is the scene's
@@ -173,12 +185,15 @@ def _band_attrs(name: str, data: xr.DataArray, resampling: dict, night_limit: fl
 
 def _resample_band(data: xr.DataArray, config: IngestConfig) -> tuple[np.ndarray, dict]:
     """The band on the domain (area mean or nearest by the ratio of resolutions; integer
-    codes by nearest, their fill value the dtype's largest) and the resampling's attrs."""
-    values = np.asarray(data.values)
+    codes by nearest, their fill value the dtype's largest) and the resampling's attrs.
+    Only the rows and columns the domain needs are read (a lazy slice: the file chunks
+    elsewhere are neither fetched nor decompressed)."""
     table = resampler_for(
-        data.attrs["area"], config.domain, dtype=values.dtype, radius_m=config.radius_m,
+        data.attrs["area"], config.domain, dtype=data.dtype, radius_m=config.radius_m,
         cache_dir=config.lookup_cache_dir,
     )  # fmt: skip
+    (r0, r1, c0, c1), table = crop(table)
+    values = np.asarray(data[..., r0:r1, c0:c1].values)
     if values.ndim == 3:  # composites: (bands, y, x)
         out = np.stack([resample(v.astype(np.float32), table) for v in values])
     elif np.issubdtype(values.dtype, np.integer):
@@ -293,6 +308,26 @@ def _scene_dataset(
     return ds
 
 
+def _read(scene: SceneFiles, config: IngestConfig, sza: float) -> xr.Dataset:
+    """Open, read and resample a scene (its URLs read on this worker)."""
+    small_chunks = {"scheduler": "synchronous", "array.chunk-size": READ_CHUNK}
+    with (
+        dask.config.set(small_chunks),
+        warnings.catch_warnings(),  # satpy aligns to 226-px file chunks; NOAA's are 226 or 250
+        reading(scene, config.inputs) as files,
+    ):
+        warnings.filterwarnings("ignore", "The specified chunks separate the stored chunks")
+        bands = open_scene(files, config.read_quantities(), composites=config.composites)
+        coverage = [
+            lookup_for(b.attrs["area"], config.domain, radius_m=config.radius_m,
+                       cache_dir=config.lookup_cache_dir).coverage
+            for b in bands.values()
+        ]  # fmt: skip
+        if max(coverage) == 0.0:
+            raise SceneSkipped(f"{scene.scene_id}: does not overlap domain {config.domain.name}")
+        return _scene_dataset(files, config, bands, sza)
+
+
 def process_scene(scene: SceneFiles, config: IngestConfig) -> SceneOutcome:
     """Read one scene and put it on the domain; never raises for bad input.
 
@@ -329,18 +364,7 @@ def process_scene(scene: SceneFiles, config: IngestConfig) -> SceneOutcome:
                 f"{scene.scene_id}: night: solar zenith angle {sza:.1f} deg at the domain "
                 f"centre exceeds max_solar_zenith={config.max_solar_zenith:g}"
             )
-        with dask.config.set(scheduler="synchronous"):
-            bands = open_scene(scene, config.read_quantities(), composites=config.composites)
-            coverage = [
-                lookup_for(b.attrs["area"], config.domain, radius_m=config.radius_m,
-                           cache_dir=config.lookup_cache_dir).coverage
-                for b in bands.values()
-            ]  # fmt: skip
-            if max(coverage) == 0.0:
-                raise SceneSkipped(
-                    f"{scene.scene_id}: does not overlap domain {config.domain.name}"
-                )
-            data = _scene_dataset(scene, config, bands, sza)
+        data = config.inputs.with_retries(lambda: _read(scene, config, sza), scene.scene_id)
         return SceneOutcome(scene, "ingested", data=data)
     except InputFileError as err:
         return SceneOutcome(scene, "failed", str(err))

@@ -12,7 +12,10 @@ Files are recognised by their official names:
 - Ground truth of synthetic scenes: ``cloudorg-truth_{platform}_{%Y%m%dT%H%M%S}.nc``,
   attached to the scene of the same platform and start time.
 
-Anything else is reported back as unrecognised, with the reason.
+Inputs are local files and folders or URLs of files and prefixes (``s3://bucket/dir/``,
+any fsspec protocol; see :mod:`cloudorg.io.remote`), mixed freely; every file's size and
+version (ETag, or modification time) is kept for the manifest. Anything else is reported
+back as unrecognised, with the reason.
 
 Examples
 --------
@@ -33,7 +36,10 @@ from pathlib import Path
 
 import netCDF4
 
-__all__ = ["SceneFiles", "discover", "find_files"]
+from ..errors import InputFileError
+from .remote import FileInfo, InputOptions, is_url, list_url
+
+__all__ = ["SceneFiles", "abi_channel", "discover", "find_files", "group_files", "recognise"]
 
 _ABI = re.compile(
     r"^OR_ABI-L1b-Rad(?P<sector>F|C|M1|M2)-M\d+C(?P<channel>\d\d)_(?P<platform>G\d\d)"
@@ -64,6 +70,9 @@ class SceneFiles:
         Reader name → file paths (satpy reader names, or ``eurec4a_nc``).
     truth : str or None
         Ground-truth pattern map of a synthetic scene.
+    info : dict
+        Path or URL → :class:`~cloudorg.io.remote.FileInfo` (size and version), where
+        known.
     """
 
     scene_id: str
@@ -72,6 +81,7 @@ class SceneFiles:
     start_time: datetime
     files: dict[str, tuple[str, ...]] = field(hash=False)
     truth: str | None = None
+    info: dict[str, FileInfo] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def readers(self) -> tuple[str, ...]:
@@ -105,6 +115,18 @@ def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     return sorted(found)
 
 
+def abi_channel(name: str) -> str | None:
+    """The channel of an ABI L1b file name (``C02``), or None for other names.
+
+    Examples
+    --------
+    >>> abi_channel("OR_ABI-L1b-RadC-M6C02_G16_s20200201401170_e20200201403543_c20200201403587.nc")
+    'C02'
+    """
+    m = _ABI.match(name)
+    return f"C{m['channel']}" if m else None
+
+
 def _abi_time(stamp: str) -> datetime:
     return datetime.strptime(stamp[:13], "%Y%j%H%M%S").replace(microsecond=int(stamp[13]) * 100_000)
 
@@ -117,23 +139,117 @@ def _is_eurec4a_netcdf(path: str) -> bool:
         return False
 
 
-def discover(
-    paths: Iterable[str | os.PathLike[str]],
-) -> tuple[list[SceneFiles], list[tuple[str, str]]]:
-    """Group input files into scenes.
+def recognise(name: str) -> tuple[tuple, tuple[str, str, datetime, str], str] | None:
+    """Scene key, (scene id, platform, start, sensor) and reader of an ABI or MODIS file
+    name; None for other names.
 
-    Parameters
-    ----------
-    paths : iterable of path
-        Files and directories.
+    Examples
+    --------
+    >>> recognise("MYD03.A2020020.1430.061.2020021000000.hdf")[1:]
+    (('aqua_modis_20200120T143000', 'aqua', datetime.datetime(2020, 1, 20, 14, 30), 'modis'), \
+'modis_l1b')
+    >>> recognise("notes.txt") is None
+    True
+    """
+    if m := _ABI.match(name):
+        start = _abi_time(m["start"])
+        sid = f"{m['platform']}_abi_{m['sector']}_{start:%Y%m%dT%H%M%S}"
+        return ("abi", m["platform"], m["sector"], start), (sid, m["platform"], start, "abi"), \
+            "abi_l1b"  # fmt: skip
+    if m := _MODIS.match(name):
+        start = datetime.strptime(m["date"] + m["time"], "%Y%j%H%M")
+        platform = _MODIS_PLATFORM[m["prefix"]]
+        sid = f"{platform}_modis_{start:%Y%m%dT%H%M%S}"
+        return ("modis", platform, "", start), (sid, platform, start, "modis"), \
+            _MODIS_READER[m["product"]]  # fmt: skip
+    return None
+
+
+def group_files(
+    files: Iterable[tuple[str, FileInfo]],
+) -> tuple[list[SceneFiles], list[tuple[str, str]]]:
+    """Group files (paths or URLs, with their size and version) into scenes.
 
     Returns
     -------
     scenes : list of SceneFiles
         Sorted by start time, then scene id.
     unrecognised : list of (path, reason)
-        Files that are none of the supported products (a nonexistent path is reported
-        here too).
+        Files that are none of the supported products.
+
+    Examples
+    --------
+    >>> name = "OR_ABI-L1b-RadC-M6C02_G16_s20200201401170_e20200201403543_c20200201403587.nc"
+    >>> scenes, _ = group_files([("s3://noaa-goes16/ABI-L1b-RadC/2020/020/14/" + name,
+    ...                           FileInfo(1000, "etag"))])
+    >>> scenes[0].scene_id, scenes[0].info[scenes[0].files["abi_l1b"][0]].size
+    ('G16_abi_C_20200120T140117', 1000)
+    """
+    groups: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    meta: dict[tuple, tuple[str, str, datetime, str]] = {}
+    truths: dict[tuple[str, datetime], str] = {}
+    infos: dict[str, FileInfo] = {}
+    unrecognised: list[tuple[str, str]] = []
+    for path, info in files:
+        name = os.path.basename(path.rstrip("/"))
+        infos[path] = info
+        if found := recognise(name):
+            key, meta[key], reader = found
+            groups[key][reader].append(path)
+        elif m := _TRUTH.match(name):
+            truths[(m["platform"].lower(), datetime.strptime(m["start"], "%Y%m%dT%H%M%S"))] = path
+        elif name.endswith(".nc") and not is_url(path) and _is_eurec4a_netcdf(path):
+            with netCDF4.Dataset(path) as nc:
+                start = _parse_iso(nc.getncattr("time_coverage_start"))
+                platform = str(getattr(nc, "platform", "G16"))
+            key = ("eurec4a", platform, path, start)
+            meta[key] = (f"{platform}_abi_{start:%Y%m%dT%H%M%S}", platform, start, "abi")
+            groups[key]["eurec4a_nc"].append(path)
+        else:
+            unrecognised.append(
+                (path, "not a recognised product: expected GOES ABI L1b radiances, "
+                       "MODIS L1b (021KM + 03), MODIS L2 cloud mask (35_L2) or EUREC4A netCDF "
+                       "(local files only)")
+            )  # fmt: skip
+    scenes = []
+    for key, readers in groups.items():
+        sid, platform, start, sensor = meta[key]
+        if set(readers) == {"modis_l1b"} and not any(
+            "021KM" in os.path.basename(f) for f in readers["modis_l1b"]
+        ):
+            unrecognised.extend(
+                (f, "MODIS geolocation without its L1b granule") for f in readers["modis_l1b"]
+            )
+            continue
+        truth = truths.get((platform.lower(), start.replace(microsecond=0)))
+        scene_files = {r: tuple(sorted(fs)) for r, fs in readers.items()}
+        paths = [p for group in scene_files.values() for p in group] + ([truth] if truth else [])
+        scenes.append(SceneFiles(sid, platform, sensor, start, scene_files, truth,
+                                 {p: infos[p] for p in paths}))  # fmt: skip
+    scenes.sort(key=lambda s: (s.start_time, s.scene_id))
+    return scenes, unrecognised
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+    options: InputOptions | None = None,
+) -> tuple[list[SceneFiles], list[tuple[str, str]]]:
+    """Group input files into scenes.
+
+    Parameters
+    ----------
+    paths : iterable of path or URL
+        Files and directories; URLs of files and prefixes.
+    options : InputOptions, optional
+        How URLs are listed (storage options, retries).
+
+    Returns
+    -------
+    scenes : list of SceneFiles
+        Sorted by start time, then scene id.
+    unrecognised : list of (path, reason)
+        Files that are none of the supported products (a nonexistent path or URL is
+        reported here too).
 
     Examples
     --------
@@ -141,59 +257,20 @@ def discover(
     >>> scenes[0].scene_id, scenes[0].readers
     ('aqua_modis_20020704T191000', ('modis_l2',))
     """
-    groups: dict[tuple, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    meta: dict[tuple, tuple[str, str, datetime, str]] = {}
-    truths: dict[tuple[str, datetime], str] = {}
+    entries = [os.fspath(p) for p in paths]
+    files: list[tuple[str, FileInfo]] = []
     unrecognised: list[tuple[str, str]] = []
-    explicit = [Path(p) for p in paths]
-    for missing in (p for p in explicit if not p.exists()):
+    for url in (e for e in entries if is_url(e)):
+        try:
+            files.extend(list_url(url, options))
+        except InputFileError as err:
+            unrecognised.append((url, str(err).removeprefix(f"{url}: ")))
+    local = [Path(e.split("://", 1)[-1]) for e in entries if not is_url(e)]
+    for missing in (p for p in local if not p.exists()):
         unrecognised.append((str(missing), "no such file or directory"))
-    for path in find_files(p for p in explicit if p.exists()):
-        name = os.path.basename(path)
-        if m := _ABI.match(name):
-            start = _abi_time(m["start"])
-            key = ("abi", m["platform"], m["sector"], start)
-            sid = f"{m['platform']}_abi_{m['sector']}_{start:%Y%m%dT%H%M%S}"
-            meta[key] = (sid, m["platform"], start, "abi")
-            groups[key]["abi_l1b"].append(path)
-        elif m := _MODIS.match(name):
-            start = datetime.strptime(m["date"] + m["time"], "%Y%j%H%M")
-            platform = _MODIS_PLATFORM[m["prefix"]]
-            key = ("modis", platform, "", start)
-            meta[key] = (f"{platform}_modis_{start:%Y%m%dT%H%M%S}", platform, start, "modis")
-            groups[key][_MODIS_READER[m["product"]]].append(path)
-        elif m := _TRUTH.match(name):
-            truths[(m["platform"].lower(), datetime.strptime(m["start"], "%Y%m%dT%H%M%S"))] = path
-        elif name.endswith(".nc") and _is_eurec4a_netcdf(path):
-            with netCDF4.Dataset(path) as nc:
-                start = _parse_iso(nc.getncattr("time_coverage_start"))
-                platform = str(getattr(nc, "platform", "G16"))
-            key = ("eurec4a", platform, path, start)
-            sid = f"{platform}_abi_{start:%Y%m%dT%H%M%S}"
-            meta[key] = (sid, platform, start, "abi")
-            groups[key]["eurec4a_nc"].append(path)
-        else:
-            unrecognised.append(
-                (path, "not a recognised product: expected GOES ABI L1b radiances, "
-                       "MODIS L1b (021KM + 03), MODIS L2 cloud mask (35_L2) or EUREC4A netCDF")
-            )  # fmt: skip
-    scenes = []
-    for key, files in groups.items():
-        sid, platform, start, sensor = meta[key]
-        if set(files) == {"modis_l1b"} and not any(
-            "021KM" in os.path.basename(f) for f in files["modis_l1b"]
-        ):
-            unrecognised.extend(
-                (f, "MODIS geolocation without its L1b granule") for f in files["modis_l1b"]
-            )
-            continue
-        truth = truths.get((platform.lower(), start.replace(microsecond=0)))
-        scenes.append(
-            SceneFiles(sid, platform, sensor, start,
-                       {r: tuple(sorted(fs)) for r, fs in files.items()}, truth)
-        )  # fmt: skip
-    scenes.sort(key=lambda s: (s.start_time, s.scene_id))
-    return scenes, unrecognised
+    files.extend((p, FileInfo.of_path(p)) for p in find_files(p for p in local if p.exists()))
+    scenes, others = group_files(files)
+    return scenes, unrecognised + others
 
 
 def _parse_iso(text: str) -> datetime:

@@ -3,7 +3,9 @@
 satpy's real readers do the reading and calibration (``abi_l1b``, ``modis_l1b``,
 ``modis_l2``); EUREC4A-style netCDF goes through :mod:`cloudorg.io.eurec4a`. The result
 maps each requested quantity to a lazy ``xarray.DataArray`` and its pyresample geometry;
-nothing is resampled here.
+nothing is resampled here. A scene whose files are URLs is opened inside
+:func:`reading`, which gives satpy range-reading file objects (netCDF) or local copies
+(HDF4) for as long as its arrays are computed.
 
 Examples
 --------
@@ -16,9 +18,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import netCDF4
 import xarray as xr
@@ -28,8 +33,9 @@ from ..errors import CompositeError, ConfigError, InputFileError, MissingBandErr
 from ..quantities import QUANTITIES
 from . import offline
 from .discover import SceneFiles
+from .remote import InputOptions, is_network_error, is_url
 
-__all__ = ["PRODUCTS", "Product", "check_readable", "open_scene"]
+__all__ = ["PRODUCTS", "Product", "check_readable", "open_scene", "reading"]
 
 _SENSOR_OF_READER = {"abi_l1b": "abi", "modis_l1b": "modis", "modis_l2": "modis"}
 _RESOLUTION = {"modis": 1000}
@@ -91,6 +97,58 @@ def check_readable(path: str) -> None:
         raise InputFileError(
             f"{path}: cannot be opened ({err}); is it truncated or corrupt?"
         ) from err
+
+
+_STREAMED = (".nc", ".nc4", ".h5")
+"""Files that can be read lazily over the network (netCDF4/HDF5); others are copied whole."""
+
+
+def _streamed(url: str, scene: SceneFiles, options: InputOptions) -> bool:
+    """Whether a URL is read by range requests rather than fetched whole."""
+    size = scene.info[url].size if url in scene.info else None
+    large = size is None or size > options.whole_file_max
+    return url.endswith(_STREAMED) and url != scene.truth and large
+
+
+@contextlib.contextmanager
+def reading(scene: SceneFiles, options: InputOptions | None = None) -> Iterator[SceneFiles]:
+    """The scene with its URLs made readable, for as long as the context lasts: large
+    netCDF4 URLs as range-reading file objects, other URLs as local copies (cached when
+    ``options.cache_dir`` is set; see :class:`~cloudorg.io.remote.InputOptions`). Local
+    paths are passed through. An error raised in the context after a read met a network
+    error becomes that network error (:class:`~cloudorg.io.remote.ReadFault`), which a
+    retry may cure.
+
+    Examples
+    --------
+    >>> from cloudorg.io.discover import discover
+    >>> scenes, _ = discover(["../shared/data/modis_myd35_l2"])
+    >>> with reading(scenes[0]) as local:
+    ...     local.files == scenes[0].files
+    True
+    """
+    options = options or InputOptions()
+    urls = [p for p in scene.all_files if is_url(p)]
+    if not urls:
+        yield scene
+        return
+    copied = [u for u in urls if not _streamed(u, scene, options)]
+    faults: list[BaseException] = []  # network errors met by the libraries' reads
+    with options.local_copies(copied) as local:
+
+        def readable(path: str) -> Any:  # a path, or a file object satpy opens
+            if path in local:
+                return local[path]
+            return options.open_lazily(path, faults) if is_url(path) else path
+
+        files = {r: tuple(readable(p) for p in paths) for r, paths in scene.files.items()}
+        truth = readable(scene.truth) if scene.truth else None
+        try:
+            yield dataclasses.replace(scene, files=files, truth=truth)
+        except Exception as err:
+            if faults and not is_network_error(err):  # what a library made of a network error
+                raise faults[-1] from err
+            raise
 
 
 def _satpy_scene(scene: SceneFiles):
@@ -194,7 +252,8 @@ needs abi band C02, absent from ...
             f"or {sorted(PRODUCTS)}"
         )
     for path in scene.all_files:
-        check_readable(path)
+        if isinstance(path, str):  # URLs are read through file objects, checked by reading
+            check_readable(path)
     if "eurec4a_nc" in scene.files:
         from .eurec4a import open_eurec4a
 

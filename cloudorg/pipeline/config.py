@@ -11,7 +11,11 @@ file's directory (URLs stay as they are). The ``stages`` list says which stages 
                                          # {endpoint_url: "http://127.0.0.1:9000"}
     domain: {name: eurec4a}              # or {name: box, bounds: [-60, -56, 12, 16]}
     cluster: {workers: 2}                # or {scheduler: "tcp://host:8786"}
-    ingest: {inputs: [data/], max_solar_zenith: 80}
+    ingest: {inputs: [data/], max_solar_zenith: 80}   # files, folders, URLs; or an archive:
+    # ingest:
+    #   archive: {name: goes16, product: RadF, start: "2020-01-20T12", end: "2020-02-20T18",
+    #             every: 1h, hours: [12, 18]}
+    #   cache_dir: cache/                # bytes read from the archive, kept for reruns
     tiles: {size: 256}
     metrics: {mask: greyscale}
     model:
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Self
 
@@ -45,6 +50,7 @@ from ..store.location import StoreLocation
 __all__ = [
     "STAGES",
     "AnalysisSection",
+    "ArchiveSection",
     "ClusterSection",
     "DomainSection",
     "EmbedSection",
@@ -120,14 +126,60 @@ class ClusterSection(ConfigBase):
 
 
 @dataclass(frozen=True)
+class ArchiveSection(ConfigBase):
+    """A time range straight from a satellite archive
+    (:class:`~cloudorg.io.archive.ArchiveQuery`; its quantities and domain are the run's).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> ArchiveSection.from_dict({"name": "goes16", "product": "RadF",
+    ...                           "start": datetime.date(2020, 1, 20), "end": "2020-01-21"}).start
+    '2020-01-20'
+    """
+
+    name: str
+    product: str
+    start: str
+    end: str
+    every: str | None = None
+    hours: tuple[int, ...] | None = None
+    url: str | None = None
+    storage_options: dict[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, _prefix: str = "") -> Self:
+        """As :meth:`ConfigBase.from_dict`; YAML's dates and times are taken as ISO text."""
+        if isinstance(data, dict):
+            data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+        return super().from_dict(data, _prefix=_prefix)
+
+    def query(self, domain: Any, quantities: tuple[str, ...]) -> Any:
+        """The archive query of this section."""
+        from ..io.archive import ArchiveQuery
+
+        return ArchiveQuery(self.name, self.product, self.start, self.end, every=self.every,
+                            hours=self.hours, domain=domain, quantities=quantities,
+                            base_url=self.url, storage_options=self.storage_options)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class IngestSection(ConfigBase):
-    """Which files, which quantities (:func:`cloudorg.ingest.ingest`)."""
+    """Which files (or which archive time range), which quantities
+    (:func:`cloudorg.ingest.ingest`); how input URLs are read (a local cache, retries)."""
 
     inputs: tuple[str, ...] = ()
+    archive: ArchiveSection | None = None
     quantities: tuple[str, ...] = DEFAULT_QUANTITIES
     composites: tuple[str, ...] = ()
     max_solar_zenith: float | None = 80.0
     chunk_size: int = 1024
+    cache_dir: str | None = None
+    retries: int = 3
+
+    def __post_init__(self) -> None:
+        if self.inputs and self.archive is not None:
+            raise ConfigError("ingest: give inputs or archive, not both")
 
 
 @dataclass(frozen=True)
@@ -323,7 +375,10 @@ class PipelineConfig(ConfigBase):
 
         return self.replace(
             store=under(self.store),
-            ingest=self.ingest.replace(inputs=tuple(under(p) for p in self.ingest.inputs)),
+            ingest=self.ingest.replace(
+                inputs=tuple(under(p) for p in self.ingest.inputs),
+                cache_dir=None if self.ingest.cache_dir is None else under(self.ingest.cache_dir),
+            ),
             model=self.model.replace(checkpoint=under(self.model.checkpoint)),
             analysis=self.analysis.resolved(under),
             report=self.report.replace(out=under(self.report.out)),

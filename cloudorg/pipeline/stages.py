@@ -54,22 +54,25 @@ def tiling_name(config: PipelineConfig) -> str:
 
 def _ingest(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..ingest import ingest
+    from ..io.remote import InputOptions
     from ..store import CampaignStore, read_manifest
 
     section = config.ingest
-    if not section.inputs:
+    domain = config.domain.build()
+    if not section.inputs and section.archive is None:
         if not config.location.exists():
             raise ConfigError(
-                f"ingest.inputs: no files or directories given and the store {config.store} "
-                "does not exist yet"
+                "ingest: no inputs (files, directories, URLs) and no archive given, and the "
+                f"store {config.store} does not exist yet"
             )
         count = len(CampaignStore.open(config.location).scene_ids())
         return f"no inputs configured: {count} scenes"
+    inputs = section.inputs or section.archive.query(domain, tuple(section.quantities))
     ds = ingest(
-        section.inputs, config.location, domain=config.domain.build(),
-        quantities=section.quantities, composites=section.composites,
-        max_solar_zenith=section.max_solar_zenith, chunk_size=section.chunk_size,
-        client=client, progress=progress,
+        inputs, config.location, domain=domain, quantities=section.quantities,
+        composites=section.composites, max_solar_zenith=section.max_solar_zenith,
+        chunk_size=section.chunk_size, client=client, progress=progress,
+        input_options=InputOptions(cache_dir=section.cache_dir, retries=section.retries),
     )  # fmt: skip
     counts = read_manifest(config.location)["status"].value_counts().to_dict()
     files = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

@@ -788,7 +788,8 @@ def read_manifest(store: str | os.PathLike[str] | CampaignStore) -> pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        Columns ``path``, ``status``, ``scene_id``, ``reason``, ``recorded``, sorted by path.
+        Columns ``path``, ``status``, ``scene_id``, ``reason``, ``recorded``, ``size`` and
+        ``version`` (ETag or modification time), sorted by path.
 
     Examples
     --------
@@ -797,10 +798,10 @@ def read_manifest(store: str | os.PathLike[str] | CampaignStore) -> pd.DataFrame
     >>> s = CampaignStore.create(tempfile.mkdtemp() + "/c.zarr", get_domain("eurec4a"),
     ...                          quantities=["rgb"])
     >>> read_manifest(s).columns.tolist()
-    ['path', 'status', 'scene_id', 'reason', 'recorded']
+    ['path', 'status', 'scene_id', 'reason', 'recorded', 'size', 'version']
     """
     records = [asdict(r) for r in CampaignStore.open(store).file_records().values()]
-    columns = ["path", "status", "scene_id", "reason", "recorded"]
+    columns = ["path", "status", "scene_id", "reason", "recorded", "size", "version"]
     table = pd.DataFrame(records, columns=columns)
     return table.sort_values("path", ignore_index=True) if len(table) else table
 

@@ -47,6 +47,11 @@ class FileRecord:
         Why it was skipped or failed (empty when ingested).
     recorded : str
         ISO time of the record (UTC).
+    size : int or None
+        Bytes of the file when it was recorded.
+    version : str
+        Its ETag (object stores) or modification time (``mtime:<ns>``, local files) when
+        it was recorded: a later run notices a file that changed since.
 
     Examples
     --------
@@ -61,6 +66,8 @@ class FileRecord:
     scene_id: str | None = None
     reason: str = ""
     recorded: str = ""
+    size: int | None = None
+    version: str = ""
 
     STATUSES = ("ingested", "skipped", "failed")
 
