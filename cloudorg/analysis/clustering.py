@@ -318,7 +318,8 @@ def ward_sample(
     -------
     xarray.Dataset
         The :func:`ward` result over the sample; its ``tile`` coordinate holds the drawn
-        tiles' coordinate (or positions); attr ``n_tiles_sampled_from``.
+        tiles' coordinate (or positions); attr ``n_tiles_sampled_from`` (the tiles with
+        finite features).
 
     Examples
     --------
@@ -332,11 +333,12 @@ def ward_sample(
     if TILE not in matrix.coords:
         matrix = matrix.assign_coords({TILE: np.arange(matrix.sizes[TILE])})
     rows = np.flatnonzero(np.isfinite(matrix.values).all(axis=1))
+    n_finite = rows.size
     if rows.size > max_tiles:
         draw = np.random.default_rng(check_seed(seed)).choice(rows, max_tiles, replace=False)
         rows = np.sort(draw)
     result = ward(matrix.isel({TILE: rows}), k, standardise=standardise, seed=seed)
-    return result.assign_attrs(n_tiles_sampled_from=int(matrix.sizes[TILE]))
+    return result.assign_attrs(n_tiles_sampled_from=int(n_finite))
 
 
 def dendrogram_leaves(result: xr.Dataset) -> list[tuple[int, np.ndarray]]:

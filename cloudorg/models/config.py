@@ -203,6 +203,11 @@ class ModelConfig(ConfigBase):
         Hidden layer sizes of the head (``()``: one linear layer).
     freeze_backbone : bool
         Keep the backbone's weights (and batch-norm statistics) fixed while training.
+    normalise : bool
+        Divide each embedding by its Euclidean norm (embeddings on the unit sphere): the
+        remedy to an embedding that collapses onto one axis (see the models
+        documentation, embedding collapse). Left out of the configuration's dict when
+        false, so that the ids of models made before it stay as they were.
 
     Examples
     --------
@@ -218,6 +223,20 @@ class ModelConfig(ConfigBase):
     embedding_dim: int = 100
     head_hidden: tuple[int, ...] = (512,)
     freeze_backbone: bool = False
+    normalise: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`ConfigBase.to_dict`, without ``normalise`` when it is false.
+
+        Examples
+        --------
+        >>> "normalise" in ModelConfig().to_dict(), ModelConfig(normalise=True).to_dict()
+        (False, {... 'normalise': True})
+        """
+        out = super().to_dict()
+        if not self.normalise:
+            del out["normalise"]
+        return out
 
     def __post_init__(self) -> None:
         _check(self.backbone in BACKBONES, "model.backbone", f"one of {BACKBONES}", self.backbone)

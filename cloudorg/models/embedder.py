@@ -33,7 +33,8 @@ class Embedder(nn.Module):
     """Backbone + head; ``forward`` maps ``(N, C, H, W)`` tiles to ``(N, embedding_dim)``.
 
     With ``config.freeze_backbone`` the backbone's parameters take no gradient and its
-    batch-norm statistics stay fixed (the backbone stays in eval mode).
+    batch-norm statistics stay fixed (the backbone stays in eval mode); with
+    ``config.normalise`` every embedding has unit length.
 
     Parameters
     ----------
@@ -71,7 +72,8 @@ class Embedder(nn.Module):
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x))
+        z = self.head(self.backbone(x))
+        return nn.functional.normalize(z, dim=1) if self.config.normalise else z
 
     @property
     def model_id(self) -> str:

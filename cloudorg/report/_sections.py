@@ -246,7 +246,8 @@ def _diagnostics(campaign: Campaign) -> list[str]:
                     f"{float(row.effective_dimension):.2f}; the first principal component "
                     f"explains {100 * float(row.pc1_variance_ratio):.1f} % of the variance): "
                     "clusters then order the tiles along one axis. Train with normalised "
-                    "embeddings (see the models documentation, embedding collapse)."
+                    "embeddings (model.normalise: true, margin 0.5; see the models "
+                    "documentation, embedding collapse)."
                 )
             )
     header = ["features", "effective dimension", "PC1 ratio", "triplet distance ratio",
