@@ -28,6 +28,7 @@ from cloudorg.io.labels import (
     largest_square,
     largest_unlabelled_square,
     lonlat_to_pixel,
+    overpass_time,
     parse_image_path,
     pixel_to_lonlat,
     plot_biggest_class_coverage,
@@ -813,3 +814,19 @@ def test_plots_not_blank(real_stats, tmp_path: Path) -> None:
         assert _png_variance(fig, tmp_path / f"biggest_{quantity}.png") > 1e-3
     with pytest.raises(ConfigError):
         plot_class_coverage(real_stats, kind="area")
+
+
+def test_overpass_times_of_terra_and_aqua():
+    """Local solar time of the equator crossings, shifted by longitude: 13:30 at 0°E is
+    13:30 UTC; at 60°W Aqua passes 4 h later, Terra 3 h before Aqua; at 170°E the overpass
+    is early in the same UTC day."""
+    times = overpass_time(
+        ["Aqua", "Aqua", "Terra", "Aqua"], "2020-02-02", [0.0, -60.0, -60.0, 170.0]
+    )
+    expected = ["2020-02-02T13:30", "2020-02-02T17:30", "2020-02-02T14:30", "2020-02-02T02:10"]
+    np.testing.assert_array_equal(times, np.array(expected, dtype="datetime64[ns]"))
+    dates = pd.to_datetime(["2020-02-02", "2020-02-03"])
+    expected = np.array(["2020-02-02T13:50", "2020-02-03T13:50"], dtype="datetime64[ns]")
+    np.testing.assert_array_equal(overpass_time("Terra", dates, -50.0), expected)
+    with pytest.raises(ConfigError, match="satellite: expected one of"):
+        overpass_time("Suomi", "2020-02-02", 0.0)
