@@ -129,7 +129,7 @@ def plot_silhouette_curve(result: xr.Dataset) -> Figure:
         right.set_ylim(0, 1.05)
         right.set_ylabel("stability (adjusted Rand index)")
         handles = [*ax.get_legend_handles_labels()[0], *right.get_legend_handles_labels()[0]]
-        ax.legend(handles=handles, loc="lower left", fontsize="small")
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize="small")
     return fig
 
 
@@ -235,5 +235,5 @@ def plot_nmi_vs_scale(study: xr.Dataset) -> Figure:
     ax.set_xlabel(f"tile size ({study['scale'].attrs.get('units', 'pixel')})")
     ax.set_ylabel("NMI (classes vs clusters)")
     ax.set_title(f"clustering quality by tile size ({study.attrs.get('method', '')})")
-    ax.legend(loc="upper left", fontsize="small")
+    fig.legend(loc="outside lower center", ncols=3, fontsize="small")
     return fig
