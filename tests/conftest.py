@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SATPY_DOWNLOAD_AUX", "False")
+# Resampling tables of this session (subprocesses included) in a directory of their own,
+# not in the user's cache: no run reads the tables of another.
+os.environ["CLOUDORG_CACHE"] = tempfile.mkdtemp(prefix="cloudorg-test-cache-")
+atexit.register(shutil.rmtree, os.environ["CLOUDORG_CACHE"], True)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -14,8 +14,9 @@ The ratio (:func:`~cloudorg.resample.geometry.resolution_ratio`) is measured, no
 from a band's nominal resolution: the square root of a domain pixel's area over that of the
 source pixel near the domain's centre, so an ABI pixel grown by the viewing angle counts
 as the larger pixel it is. Tables depend only on the source grid and the domain; they are
-cached (:mod:`cloudorg.resample.cache`) and applying one is a ``numpy.take`` (nearest) or
-two ``numpy.bincount`` (area mean).
+cached in memory and, for fixed grids, on disk in the user's cache directory, so every
+process reuses them (:mod:`cloudorg.resample.cache`); applying one is a ``numpy.take``
+(nearest) or two ``numpy.bincount`` (area mean).
 
 Examples
 --------
@@ -41,12 +42,14 @@ import dask
 import dask.array as da
 import numpy as np
 import numpy.typing as npt
+import pyresample
 import xarray as xr
+from pyresample.geometry import AreaDefinition
 
 from ..domains import Domain
 from ..errors import ConfigError
 from .area_mean import AreaMean, area_mean_table
-from .cache import cached, clear_cache
+from .cache import cached, clear_cache, default_cache_dir, table_dir
 from .geometry import Geometry, resolution_ratio, source_key
 from .nearest import Lookup, nearest_index
 
@@ -58,6 +61,7 @@ __all__ = [
     "Lookup",
     "clear_cache",
     "contributing_pixels",
+    "default_cache_dir",
     "lookup_for",
     "resample",
     "resampler_for",
@@ -78,8 +82,14 @@ METHODS = ("auto", "nearest", "area_mean")
 """Resampling methods: ``auto`` chooses by the ratio of resolutions."""
 
 
-def _key(*parts: object) -> str:
+def _key(source: Geometry, domain: Domain, radius_m: float, method: str) -> str:
+    """The cache key of a table (pyresample's version included: it places the pixels)."""
+    parts = (source_key(source), repr(domain), radius_m, method, pyresample.__version__)
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=16).hexdigest()
+
+
+def _disk(source: Geometry, cache_dir: str | os.PathLike[str] | None) -> os.PathLike[str] | None:
+    return table_dir(cache_dir, fixed_grid=isinstance(source, AreaDefinition))
 
 
 def lookup_for(
@@ -100,7 +110,10 @@ def lookup_for(
     radius_m : float
         Radius of influence for swath sources, in metres.
     cache_dir : path, optional
-        Directory for tables on disk, shared between processes.
+        Directory for tables on disk, shared between processes. By default, tables of fixed
+        source grids (``AreaDefinition``) go to the user's cache directory
+        (:func:`~cloudorg.resample.cache.default_cache_dir`, ``$CLOUDORG_CACHE``), so every
+        process reuses them; tables of swaths stay in memory.
 
     Returns
     -------
@@ -122,8 +135,8 @@ def lookup_for(
         index = nearest_index(source, domain, radius_m)
         return Lookup(index, tuple(source.shape), resolution_ratio(source, domain, index))
 
-    key = _key(source_key(source), repr(domain), radius_m, "nearest")
-    return cached(key, Lookup, build, cache_dir)
+    disk = _disk(source, cache_dir)
+    return cached(_key(source, domain, radius_m, "nearest"), Lookup, build, disk)
 
 
 def resampler_for(
@@ -179,8 +192,8 @@ def resampler_for(
         method = "area_mean" if averages and nearest.ratio >= AREA_MEAN_MIN_RATIO else "nearest"
     if method == "nearest":
         return nearest
-    key = _key(source_key(source), repr(domain), radius_m, "area_mean")
-    return cached(key, AreaMean, lambda: area_mean_table(source, domain, nearest), cache_dir)
+    key, disk = _key(source, domain, radius_m, "area_mean"), _disk(source, cache_dir)
+    return cached(key, AreaMean, lambda: area_mean_table(source, domain, nearest), disk)
 
 
 def _checked(data: npt.ArrayLike, table: Lookup | AreaMean) -> np.ndarray:
