@@ -39,12 +39,19 @@ _EPILOG = "Run `cloudorg COMMAND --help` for the options of a command."
 
 
 def _domain(args: argparse.Namespace):
-    from .domains import Domain, get_domain
+    from .domains import DOMAINS, Domain, get_domain
+    from .errors import ConfigError
 
     if args.bounds:
         lon_min, lon_max, lat_min, lat_max = args.bounds
         return Domain.from_bounds(
             args.domain, lon_min, lon_max, lat_min, lat_max, resolution_km=args.resolution
+        )
+    if args.domain not in DOMAINS:
+        raise ConfigError(
+            f"--domain {args.domain}: not a named domain; expected one of {sorted(DOMAINS)}, "
+            "or a box of your own: --domain NAME --bounds LON_MIN LON_MAX LAT_MIN LAT_MAX "
+            "[--resolution KM]"
         )
     return get_domain(args.domain)
 
@@ -70,24 +77,68 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(args: argparse.Namespace, paths: Any) -> None:
+def _ingest(args: argparse.Namespace, paths: Any) -> int:
+    """Ingest; the exit status: 0 when every new input was ingested or skipped for a stated
+    reason, 1 when some failed (named) or nothing new was ingested."""
     from .distributed import cluster_client
     from .ingest import ingest
     from .store import StoreLocation, read_manifest
 
+    domain = _domain(args)  # bad options fail before a cluster starts
+    before = _records(args.store)
     with cluster_client(client_of(args), n_workers=args.workers) as client:
         _print_dashboard(client)
         ds = ingest(
-            paths, args.store, domain=_domain(args), quantities=args.quantities,
+            paths, args.store, domain=domain, quantities=args.quantities,
             composites=args.composites, client=client, max_solar_zenith=args.max_solar_zenith,
             chunk_size=args.chunk_size, input_options=_input_options(args),
             progress=not args.quiet,
         )  # fmt: skip
-    counts = read_manifest(args.store)["status"].value_counts().to_dict()
+    manifest = read_manifest(args.store)
+    counts = manifest["status"].value_counts().to_dict()
     print(
         f"store {StoreLocation(args.store)}: {ds.sizes.get('scene', 0)} scenes; files "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
+    after = _records(args.store)
+    return _ingest_status(manifest[[before.get(p) != after[p] for p in manifest["path"]]])
+
+
+def _records(store: str) -> dict[str, Any]:
+    """The manifest's records by path (none when there is no store yet)."""
+    from .store import CampaignStore
+
+    try:
+        return CampaignStore.open(store).file_records()
+    except CloudorgError:
+        return {}
+
+
+def _short(reason: str, limit: int = 300) -> str:
+    """A reason cut to ``limit`` characters, keeping its end (what to do)."""
+    return reason if len(reason) <= limit else reason[: limit // 2 - 2] + " ... " + \
+        reason[-(limit // 2 - 3):]  # fmt: skip
+
+
+def _ingest_status(run: Any) -> int:
+    """The exit status of an ingest from the manifest records it wrote."""
+    failed = run[run["status"] == "failed"]
+    for row in failed.head(20).itertuples():
+        reason = row.reason.removeprefix(f"{row.path}: ")
+        print(f"cloudorg: failed: {row.path}: {_short(reason)}", file=sys.stderr)
+    if len(failed) > 20:
+        print(f"cloudorg: ... and {len(failed) - 20} more failed files (`cloudorg info`)",
+              file=sys.stderr)  # fmt: skip
+    if len(failed):
+        return 1
+    scenes = run[run["scene_id"].notna()]  # files of scenes, not unrecognised files
+    if len(scenes) and not (scenes["status"] == "ingested").any():
+        reasons = scenes["reason"].str.split(": ", n=1).str[-1].value_counts()
+        shown = "; ".join(f"{n} x {_short(r)}" for r, n in reasons.head(3).items())
+        print(f"cloudorg: nothing new was ingested: {len(scenes)} files skipped: {shown}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 def _input_options(args: argparse.Namespace) -> Any:
@@ -101,10 +152,14 @@ def _inputs(args: argparse.Namespace) -> Any:
     from .errors import ConfigError
     from .ingest import IngestConfig
     from .io.archive import ArchiveQuery
+    from .io.remote import is_url
 
     if args.archive is None:
         if not args.inputs:
             raise ConfigError("give FILES_OR_DIRS (files, folders or URLs) or --archive")
+        missing = [p for p in args.inputs if not is_url(p) and not Path(p).exists()]
+        if missing:
+            raise ConfigError(f"FILES_OR_DIRS: no such file or directory: {', '.join(missing)}")
         return args.inputs
     if args.inputs:
         raise ConfigError(f"FILES_OR_DIRS {args.inputs} and --archive: give one or the other")
@@ -155,8 +210,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         return 0
     if not args.store:
         raise ConfigError("--store: required (a local path or URL), except with --dry-run")
-    _ingest(args, paths)
-    return 0
+    return _ingest(args, paths)
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -322,8 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``cloudorg`` command; return its exit status.
 
-    Errors of the input (a :class:`~cloudorg.errors.CloudorgError`) are printed as one
-    line and give status 2.
+    Exit status: 0 when all was done; 1 when some inputs failed (each named on standard
+    error); 2 for bad arguments or input (a :class:`~cloudorg.errors.CloudorgError`,
+    printed as one line); 130 when interrupted (Ctrl-C).
 
     Examples
     --------
@@ -337,13 +392,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # distributed sets its loggers' levels from the dask config when it is imported
         import dask
 
-        dask.config.set({"logging.distributed": "warning"})
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        # a worker slow to exit as its cluster closes is killed: nothing for a user to do
+        levels = {"distributed": "warning", "distributed.nanny": "error"}
+        dask.config.set({"logging": {**dask.config.get("logging", {}), **levels}})
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level.upper())
     try:
         return args.func(args)
     except CloudorgError as err:
         print(f"cloudorg: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cloudorg: interrupted; what was finished is kept: run the same command again "
+              "to go on", file=sys.stderr)  # fmt: skip
+        return 130
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ __all__ = [
     "cluster_client",
     "dashboard_link",
     "map_ordered",
+    "refuse_in_child_process",
+    "share",
 ]
 
 SYNCHRONOUS = "synchronous"
@@ -52,6 +54,34 @@ _WORKER_CONFIG = {
 trim threshold, 64 KiB, halves the speed of the metric kernels, which allocate many small
 arrays per tile), and a preload that leaves Ctrl-C to the client
 (:mod:`cloudorg._worker_setup`)."""
+
+
+def refuse_in_child_process(what: str) -> None:
+    """Refuse work that only the main process of a run may do (start a LocalCluster,
+    write a store) when this is a process that Python's ``spawn`` started: such a process
+    imports the main script again, and runs any of the script's code that is not under
+    ``if __name__ == "__main__":`` (a Dask worker process of a LocalCluster, for one).
+
+    Raises
+    ------
+    ConfigError
+        Naming the guard the script lacks.
+
+    Examples
+    --------
+    >>> refuse_in_child_process("start a LocalCluster")  # the main process: nothing happens
+    """
+    import sys
+
+    main = sys.modules.get("__mp_main__")  # the main script as a spawned child runs it
+    if getattr(main, "__name__", None) != "__mp_main__":  # in the main process: "__main__"
+        return
+    script = getattr(main, "__file__", "the main script")
+    raise ConfigError(
+        f"a process started by another one (a Dask worker) is about to {what}: {script} runs "
+        'its code at import; put it under `if __name__ == "__main__":` (Dask\'s worker '
+        "processes import the script again)"
+    )
 
 
 def active_client() -> Any:
@@ -123,6 +153,7 @@ def cluster_client(
         return
     if n_workers is not None and n_workers < 1:
         raise ConfigError(f"n_workers must be >= 1, got {n_workers}")
+    refuse_in_child_process("start a LocalCluster")
     workers = n_workers or min(os.cpu_count() or 1, 8)
     with (
         dask.config.set(_WORKER_CONFIG),
@@ -150,6 +181,39 @@ def dashboard_link(client: Any) -> str | None:
     if client == SYNCHRONOUS or client is None:
         return None
     return getattr(client, "dashboard_link", None)
+
+
+def share(client: Any, value: Any, *, attempts: int = 3) -> Any:
+    """Send ``value`` to every worker once (a future tasks take as an argument), again when
+    a worker left the cluster during the broadcast.
+
+    A worker that is gone when the broadcast starts makes dask raise ``KeyError`` or
+    ``CommClosedError``; one that dies while the copies are made leaves the scheduler
+    trying to reach it without end. Each attempt therefore has a time limit (30 s, plus a
+    second for every 10 MB of ``value``), after which it is made again on the workers
+    then alive.
+
+    Examples
+    --------
+    >>> share("synchronous", [1, 2])
+    [1, 2]
+    """
+    if client == SYNCHRONOUS:
+        return value
+    import time
+
+    from dask.sizeof import sizeof
+
+    timeout = 30 + sizeof(value) / 10e6
+    for attempt in range(attempts):
+        try:
+            return client.scatter(value, broadcast=True, hash=False, timeout=timeout)
+        except (KeyError, OSError) as err:  # CommClosedError and TimeoutError are OSErrors
+            if attempt == attempts - 1:
+                raise RuntimeError(f"could not send the work's shared data to the workers: "
+                                   f"{type(err).__name__}: {err}") from err  # fmt: skip
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def map_ordered(
@@ -213,8 +277,7 @@ def map_ordered(
 
     if window is None:
         window = max(2, 2 * sum(client.nthreads().values()))
-    shared = [client.scatter(a, broadcast=True) if not isinstance(a, int | float | str) else a
-              for a in args]  # fmt: skip
+    shared = [share(client, a) if not isinstance(a, int | float | str) else a for a in args]
     token = tokenize(func, args, len(items))[:8]
     pending: dict[Any, int] = {}
     ready: dict[int, Any] = {}

@@ -520,12 +520,15 @@ def open_scale_study(store: str | os.PathLike[str] | CampaignStore) -> xr.Datase
     >>> open_scale_study(example_store(tempfile.mkdtemp() + "/c.zarr", 1))
     Traceback (most recent call last):
     ...
-    cloudorg.errors.StoreError: ...: no group analysis/scale_study; run store_scale_study ...
+    cloudorg.errors.StoreError: ...: no group analysis/scale_study; run a scale study first: ...
     """
     return (
         CampaignStore.open(store)
         .group(layout.SCALE_STUDY)
-        .open("run store_scale_study (cloudorg.analysis.campaign) first")
+        .open(
+            "run a scale study first: `analysis: {scales: [...]}` in run.yaml, or "
+            "cloudorg.analysis.store_scale_study"
+        )
     )
 
 

@@ -114,6 +114,10 @@ class IngestConfig:
     inputs: InputOptions = field(default_factory=InputOptions)
 
     def __post_init__(self) -> None:
+        zenith = self.max_solar_zenith
+        if zenith is not None and not (isinstance(zenith, int | float) and 0 <= zenith <= 180):
+            raise ConfigError(f"max_solar_zenith: expected degrees from 0 to 180 (or None to "
+                              f"keep night scenes), got {zenith!r}")  # fmt: skip
         known = set(QUANTITIES) | set(PRODUCTS) | set(DERIVED)
         unknown = [q for q in self.quantities if q not in known]
         if unknown or not self.quantities:

@@ -97,6 +97,25 @@ class SceneFiles:
         return tuple(sorted(paths))
 
 
+def _expand(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files under the paths (absolute, sorted) and the folders that could not be read."""
+    found: set[str] = set()
+    unreadable: list[tuple[str, str]] = []
+
+    def note(err: OSError) -> None:
+        unreadable.append((str(err.filename), f"cannot be read: {err.strerror}; its files are "
+                                              "not ingested"))  # fmt: skip
+
+    for entry in paths:
+        path = Path(entry)
+        if not path.is_dir():
+            found.add(str(path.resolve()))
+            continue
+        for folder, _, names in os.walk(path, onerror=note, followlinks=True):
+            found.update(str((Path(folder) / n).resolve()) for n in names)
+    return sorted(found), sorted(unreadable)
+
+
 def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Expand files and directories (recursively) into a sorted list of absolute file paths.
 
@@ -105,14 +124,7 @@ def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     >>> len(find_files(["../shared/data/modis_myd35_l2"]))
     1
     """
-    found: set[str] = set()
-    for entry in paths:
-        path = Path(entry)
-        if path.is_dir():
-            found.update(str(p.resolve()) for p in path.rglob("*") if p.is_file())
-        else:
-            found.add(str(path.resolve()))
-    return sorted(found)
+    return _expand(paths)[0]
 
 
 def abi_channel(name: str) -> str | None:
@@ -214,6 +226,8 @@ def group_files(
     scenes = []
     for key, readers in groups.items():
         sid, platform, start, sensor = meta[key]
+        readers, duplicates = _without_duplicates(sid, readers)
+        unrecognised.extend(duplicates)
         if set(readers) == {"modis_l1b"} and not any(
             "021KM" in os.path.basename(f) for f in readers["modis_l1b"]
         ):
@@ -228,6 +242,32 @@ def group_files(
                                  {p: infos[p] for p in paths}))  # fmt: skip
     scenes.sort(key=lambda s: (s.start_time, s.scene_id))
     return scenes, unrecognised
+
+
+def _part(path: str) -> str:
+    """What a file is of its scene: the ABI channel, or the MODIS product."""
+    name = os.path.basename(path)
+    return abi_channel(name) or name.split(".", 1)[0]
+
+
+def _without_duplicates(
+    scene_id: str, readers: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """The files of a scene with one file per band or product (the first by path), and the
+    others with the reason they are left out."""
+    kept: dict[str, list[str]] = {}
+    left: list[tuple[str, str]] = []
+    for reader, paths in readers.items():
+        first: dict[str, str] = {}
+        for path in sorted(paths):
+            part = _part(path)
+            if part in first:
+                left.append((path, f"duplicate: scene {scene_id} has its {part} already in "
+                                   f"{first[part]}"))  # fmt: skip
+            else:
+                first[part] = path
+        kept[reader] = list(first.values())
+    return kept, left
 
 
 def discover(
@@ -268,9 +308,10 @@ def discover(
     local = [Path(e.split("://", 1)[-1]) for e in entries if not is_url(e)]
     for missing in (p for p in local if not p.exists()):
         unrecognised.append((str(missing), "no such file or directory"))
-    files.extend((p, FileInfo.of_path(p)) for p in find_files(p for p in local if p.exists()))
+    found, unreadable = _expand(p for p in local if p.exists())
+    files.extend((p, FileInfo.of_path(p)) for p in found)
     scenes, others = group_files(files)
-    return scenes, unrecognised + others
+    return scenes, unrecognised + unreadable + others
 
 
 def _parse_iso(text: str) -> datetime:

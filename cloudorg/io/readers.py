@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from pyhdf.SD import SD, HDF4Error
 from ..errors import CompositeError, ConfigError, InputFileError, MissingBandError
 from ..quantities import QUANTITIES
 from . import offline
-from .discover import SceneFiles
+from .discover import SceneFiles, abi_channel
 from .remote import InputOptions, is_network_error, is_url
 
 __all__ = ["PRODUCTS", "Product", "check_readable", "open_scene", "reading"]
@@ -80,9 +81,11 @@ PRODUCTS: dict[str, Product] = {
 
 
 def check_readable(path: str) -> None:
-    """Raise :class:`InputFileError` unless ``path`` opens as netCDF/HDF5 or HDF4.
+    """Raise :class:`InputFileError` unless ``path`` opens as netCDF/HDF5 or HDF4, and,
+    for an ABI file, holds the band its name says.
 
-    Catches truncated and corrupt files before satpy, which would only log them.
+    Catches truncated, corrupt and renamed files before satpy, which would only log them
+    (or calibrate one band as another).
 
     Examples
     --------
@@ -91,12 +94,19 @@ def check_readable(path: str) -> None:
     try:
         if path.endswith(".hdf"):
             SD(path).end()
-        else:
-            netCDF4.Dataset(path).close()
+            return
+        with netCDF4.Dataset(path) as nc:
+            held = int(nc["band_id"][:].ravel()[0]) if "band_id" in nc.variables else None
     except (OSError, HDF4Error) as err:
         raise InputFileError(
             f"{path}: cannot be opened ({err}); is it truncated or corrupt?"
         ) from err
+    named = abi_channel(os.path.basename(path))
+    if named is not None and held is not None and int(named[1:]) != held:
+        raise InputFileError(
+            f"{path}: the file name says band {named}, but the file holds band C{held:02d} "
+            "(its band_id); was it renamed?"
+        )
 
 
 _STREAMED = (".nc", ".nc4", ".h5")

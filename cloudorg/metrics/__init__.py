@@ -31,7 +31,7 @@ from cloudorg._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from cloudorg.metrics.campaign import metrics_for_store, metrics_group, open_metrics
-    from cloudorg.metrics.core import compute_metrics
+    from cloudorg.metrics.core import MissingPixelsWarning, compute_metrics
     from cloudorg.metrics.field import cloud_fraction, fractal_dimension, open_sky, orientation
     from cloudorg.metrics.labelling import CloudObjects, label_objects
     from cloudorg.metrics.objects import (
@@ -60,6 +60,7 @@ _EXPORTS = {
     "metrics_group": "campaign",
     "open_metrics": "campaign",
     "compute_metrics": "core",
+    "MissingPixelsWarning": "core",
     "cloud_fraction": "field",
     "fractal_dimension": "field",
     "open_sky": "field",

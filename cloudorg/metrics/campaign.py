@@ -53,7 +53,7 @@ from dask.base import tokenize
 from tqdm.auto import tqdm
 
 from cloudorg import __version__
-from cloudorg.distributed import SYNCHRONOUS, ClientLike, cluster_client
+from cloudorg.distributed import SYNCHRONOUS, ClientLike, cluster_client, share
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.masks import METHODS, MaskRecipe, cloud_mask
 from cloudorg.metrics.tiled import METRIC_DIM, TileMetrics
@@ -229,7 +229,7 @@ def _run(job: _Job, todo: list[int], writer: BlockWriter, client: Any, progress:
     """Compute and write the blocks ``todo``, recording each as it is done."""
     scenes_of = {b: len({s for s, _ in job.items(b)}) for b in todo}
     with tqdm(total=sum(scenes_of.values()), desc="metrics", unit="scene",
-              disable=not progress) as bar:  # fmt: skip
+              disable=not progress or not todo) as bar:  # fmt: skip
         if client == SYNCHRONOUS:
             for b in todo:
                 _write_block(b, job, *(_block_metrics(item, job) for item in job.items(b)))
@@ -239,7 +239,7 @@ def _run(job: _Job, todo: list[int], writer: BlockWriter, client: Any, progress:
         from distributed import as_completed
 
         token = tokenize(job.target, todo)[:8]
-        shared = client.scatter(job, broadcast=True)
+        shared = share(client, job)
         pending, queue = as_completed(), list(reversed(todo))
 
         def submit() -> None:

@@ -54,6 +54,14 @@ def _summary(ds: Any, group: str, store: Any) -> None:
         var = ds[name]
         mean = f"{float(var.mean()):.4g}" if int(var.notnull().sum()) else "-"
         print(f"  {name:<27} {var.attrs['units']:<6} {mean:>10} {int(var.isnull().sum()):>10}")
+    others = [m for m in a["metrics"] if m != "cloud_fraction"]
+    if "cloud_fraction" in ds and others:
+        missing = ds["cloud_fraction"].notnull() & ds[others].to_array().isnull().all("variable")
+        if int(missing.sum()):
+            print(f"  {int(missing.sum())} tiles have more missing pixels than "
+                  f"max_missing_fraction={a['max_missing_fraction']:g}: every metric but "
+                  "cloud_fraction is NaN there (--max-missing-fraction counts missing pixels "
+                  "as clear up to that fraction)")  # fmt: skip
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:

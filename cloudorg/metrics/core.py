@@ -100,6 +100,10 @@ def _requested(metrics: Iterable[str] | str | None, periodic: bool) -> tuple[str
     return names
 
 
+class MissingPixelsWarning(UserWarning):
+    """Metrics of a mask with more missing pixels than allowed are NaN."""
+
+
 def compute_metrics(
     mask: Any,
     *,
@@ -158,6 +162,9 @@ def compute_metrics(
     -----
     RuntimeWarning
         When the inhibition reference cannot be placed; ``iorg_inhibition`` is then NaN.
+    MissingPixelsWarning
+        When more pixels than ``max_missing_fraction`` are missing (the metrics but
+        ``cloud_fraction`` are NaN), saying how many.
 
     Examples
     --------
@@ -182,6 +189,16 @@ def compute_metrics(
         seed,
     )
     if not scene.prep.usable:
+        missing = scene.prep.n_missing / (scene.prep.n_missing + scene.prep.n_valid)
+        if set(names) - {"cloud_fraction"}:
+            warnings.warn(
+                f"{missing:.1%} of the mask's pixels are missing, more than "
+                f"max_missing_fraction={max_missing_fraction:g}: every metric but "
+                "cloud_fraction is NaN; pass a larger max_missing_fraction to compute them "
+                "with the missing pixels counted as clear",
+                MissingPixelsWarning,
+                stacklevel=2,
+            )
         return {
             name: _COMPUTE[name](scene) if name == "cloud_fraction" else float("nan")
             for name in names

@@ -72,7 +72,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
 
     local = args.synchronous or not (args.scheduler or args.workers)
     with cluster_client(SYNCHRONOUS if local else args.scheduler, n_workers=args.workers,
-                        dashboard_address=":0") as client:  # fmt: skip
+                        dashboard_address="127.0.0.1:0") as client:  # fmt: skip
         link = dashboard_link(client)
         if link:
             print(f"Dask dashboard: {link}", flush=True)
@@ -135,8 +135,9 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quiet = not show_progress(args)
-    with cluster_client(SYNCHRONOUS if args.synchronous else args.scheduler,
-                        n_workers=args.workers, dashboard_address=":0") as client:  # fmt: skip
+    client_like = SYNCHRONOUS if args.synchronous else args.scheduler
+    with cluster_client(client_like, n_workers=args.workers,
+                        dashboard_address="127.0.0.1:0") as client:  # fmt: skip
         link = dashboard_link(client)
         if link:
             print(f"Dask dashboard: {link}", flush=True)

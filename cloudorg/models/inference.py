@@ -303,7 +303,8 @@ def _write(
     )  # fmt: skip
     items = _todo(table, block_size, writer.done)
     total = int(sum(usable(rows, data.filters).sum() for _, rows in items))
-    with tqdm(total=total, unit="tile", desc=output.variable, disable=not run.progress) as bar:
+    shown = run.progress and total > 0  # no empty bar on a rerun with nothing to do
+    with tqdm(total=total, unit="tile", desc=output.variable, disable=not shown) as bar:
         for block, n in _blocks(job, model, items, None if local else run.client,
                                 writer.target, output.variable):  # fmt: skip
             writer.mark_done([block])

@@ -21,6 +21,8 @@ import itertools
 import math
 import os
 import random
+import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -47,7 +49,15 @@ from .data import BatchSource, prefetch
 from .device import autocast, pin_memory, place_model, resolve_device, to_device
 from .history import history_dataset
 
-__all__ = ["StepFn", "TrainResult", "fit", "make_optimizer", "make_scheduler", "seed_everything"]
+__all__ = [
+    "Heartbeat",
+    "StepFn",
+    "TrainResult",
+    "fit",
+    "make_optimizer",
+    "make_scheduler",
+    "seed_everything",
+]
 
 StepFn = Callable[[nn.Module, Any], tuple[torch.Tensor, Mapping[str, torch.Tensor]]]
 
@@ -162,6 +172,33 @@ def _evaluate(
 def _due(step: int, last: int, every: int) -> bool:
     """Whether ``step`` is the ``last`` one or a multiple of ``every`` (0: never)."""
     return step == last or (every > 0 and step % every == 0)
+
+
+class Heartbeat:
+    """Without a progress bar, one line on standard error at most once a minute: where a
+    long run is.
+
+    Examples
+    --------
+    >>> beat = Heartbeat("train", 100, enabled=True, every_s=0.0, stream=sys.stdout)
+    >>> beat(10, 0.5)
+    train: step 10 of 100, loss 0.5
+    """
+
+    def __init__(
+        self, desc: str, total: int, *, enabled: bool, every_s: float = 60.0, stream: Any = None
+    ) -> None:
+        self.desc, self.total, self.enabled, self.every_s = desc, total, enabled, every_s
+        self.stream = stream
+        self.last = time.monotonic()
+
+    def __call__(self, step: int, loss: float) -> None:
+        """Note a finished step (printed when a minute has passed since the last line)."""
+        now = time.monotonic()
+        if self.enabled and now - self.last >= self.every_s:
+            self.last = now
+            print(f"{self.desc}: step {step} of {self.total}, loss {loss:.4g}",
+                  file=self.stream or sys.stderr, flush=True)  # fmt: skip
 
 
 def _log(
@@ -300,7 +337,9 @@ def fit(
     model.train()
     source = train.batches(start)
     batches = prefetch(map(pin_memory, source) if dev.type == "cuda" else source)
-    bar = tqdm(total=config.steps, initial=start, desc=desc, disable=not progress, leave=False)
+    bar = tqdm(total=config.steps, initial=start, desc=desc, leave=False,
+               disable=not progress or start >= config.steps)  # fmt: skip
+    heartbeat = Heartbeat(desc, config.steps, enabled=not progress)
     try:
         for step in range(start + 1, config.steps + 1):
             batch = next(batches, None)
@@ -333,6 +372,7 @@ def fit(
                 save(step)
             bar.update()
             bar.set_postfix(loss=f"{history['loss'][-1]:.4g}", refresh=False)
+            heartbeat(step, history["loss"][-1])
     finally:
         bar.close()
         batches.close()

@@ -184,11 +184,25 @@ class IngestSection(ConfigBase):
 
 @dataclass(frozen=True)
 class TilesSection(ConfigBase):
-    """The tiling shared by metrics, training, embeddings and analysis."""
+    """The tiling shared by metrics, training, embeddings and analysis, and the
+    thresholds of the tile table's quality flags (``filters``: the fields of
+    :class:`~cloudorg.tiles.filters.FilterConfig`, e.g. ``{max_solar_zenith: 95}`` to tile
+    a campaign of night-time scans).
+
+    Examples
+    --------
+    >>> TilesSection(filters={"max_solar_zenith": 95}).filter_config().max_solar_zenith
+    95
+    >>> TilesSection(filters={"max_zenith": 95})
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.ConfigError: tiles.filters: unknown key 'max_zenith'; expected some of ...
+    """
 
     size: int = 256
     stride: int | None = None
     edge: str = "drop"
+    filters: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from ..tiles.grid import TileSpec
@@ -197,6 +211,24 @@ class TilesSection(ConfigBase):
             TileSpec(self.size, self.stride, self.edge)
         except ConfigError as err:
             raise ConfigError(f"tiles: {err}") from err
+        self.filter_config()
+
+    def filter_config(self) -> Any:
+        """The :class:`~cloudorg.tiles.filters.FilterConfig` of ``filters``."""
+        from dataclasses import fields
+
+        from ..tiles.filters import FilterConfig
+
+        names = [f.name for f in fields(FilterConfig)]
+        unknown = [k for k in self.filters if k not in names]
+        if unknown:
+            raise ConfigError(f"tiles.filters: unknown key {unknown[0]!r}; expected some of "
+                              f"{names}")  # fmt: skip
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in self.filters.items()}
+        try:
+            return FilterConfig(**values)
+        except ConfigError as err:
+            raise ConfigError(f"tiles.filters: {err}") from err
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def _tiles(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..tiles import build_tile_table, flag_counts, usable
 
     t = config.tiles
-    table = build_tile_table(config.location, t.size, stride=t.stride, edge=t.edge, client=client,
+    table = build_tile_table(config.location, t.size, stride=t.stride, edge=t.edge,
+                             filters=t.filter_config(), client=client,
                              progress=progress)  # fmt: skip
     n_usable = int(usable(table).sum())
     flags = ", ".join(f"{k} {v}" for k, v in flag_counts(table).items() if v)

@@ -426,7 +426,12 @@ def scale_section(campaign: Campaign) -> list[str]:
     """The scale study, when the store holds one: tiles scored and NMI by tile size."""
     study = campaign.scale_study
     if study is None:
-        return [note("No scale study in the store (cloudorg.analysis.campaign.store_scale_study).")]
+        return [
+            note(
+                "No scale study in the store: add `analysis: {scales: [64, 128, 256]}` to "
+                "run.yaml (cloudorg run), or call cloudorg.analysis.store_scale_study."
+            )
+        ]
     header = ["tile size (px)", "tiles scored", *CLASSES, "PC1 ratio", "PC2 ratio", "NMI",
               "95 % interval", "chance"]  # fmt: skip
     rows = []

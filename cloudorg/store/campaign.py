@@ -46,6 +46,7 @@ import xarray as xr
 import zarr
 
 from .. import __version__
+from ..distributed import refuse_in_child_process
 from ..domains import Domain
 from ..errors import ConfigError, StoreError
 from .arrays import (
@@ -98,6 +99,7 @@ def _session(location: StoreLocation) -> Iterator[_Session]:
         if session is not None:
             session.depth += 1
     if session is None:
+        refuse_in_child_process(f"write the store {location}")
         lock = writer_lock(location)
         lock.acquire()
         session = _Session(lock)
@@ -327,7 +329,7 @@ class CampaignStore:
         if attrs is None:
             raise StoreError(
                 f"{location}: not a cloudorg campaign store (no zarr group with cloudorg "
-                "attributes); create one with CampaignStore.create or `cloudorg ingest`"
+                "attributes); make one with `cloudorg ingest FILES --store STORE`"
             )
         if "store_layout" not in attrs:
             raise StoreError(f"{location}: a zarr group, but not a cloudorg campaign store")

@@ -37,8 +37,10 @@ def test_run_reports_bad_configurations_as_one_line(tmp_path, capsys):
     assert "absent.yaml: cannot be read" in capsys.readouterr().err
     path.write_text("ingest: {inputs: []}\n")
     assert main(["run", str(path), "--synchronous", "--only", "ingest"]) == 2
-    assert "ingest: no inputs (files, directories, URLs) and no archive given" in \
-        capsys.readouterr().err
+    assert (
+        "ingest: no inputs (files, directories, URLs) and no archive given"
+        in capsys.readouterr().err
+    )
 
 
 def test_run_on_an_existing_scheduler(tmp_path, capsys):
