@@ -2,15 +2,19 @@
 
 Tiles (or any square windows, such as the neighbour tiles of triplets) are grouped by the
 storage chunk that holds their first pixel: a :class:`BlockPlan`. Each block is read once
-(one window per block and variable, never one read per tile), as a task of a dask graph run
-by dask's threaded scheduler, and its tiles are cut out of the loaded array in one
-vectorised step: a ``sliding_window_view`` gathered at the tiles' offsets, which for a
-regular grid is the same as a reshape.
+(one window per block and variable, never one read per tile) and its tiles are cut out of
+the loaded array in one vectorised step: a ``sliding_window_view`` gathered at the tiles'
+offsets, which for a regular grid is the same as a reshape. Where windows cross chunk
+boundaries (tile sizes that do not divide the chunk, overlapping tiles), a block of one
+chunk would read parts of its neighbours, which are read again by their own blocks;
+grouping by :func:`block_edge` instead (several chunks a side) reads each chunk once.
 
-The read tasks call the zarr array directly (or xarray's lazily indexed variable when
-xarray's decoding changes the values): slicing ``dask.array`` collections costs 1–2 ms of
-Python per block, as much as decompressing a 1024² RGB chunk, while a plain task graph on
-dask's threaded scheduler reads at the raw zarr rate.
+Reads call the zarr arrays directly, chunk by chunk (:class:`~cloudorg.tiles.chunks.ChunkReader`
+on local stores, zarr's indexing elsewhere), or xarray's lazily indexed variable when
+xarray's decoding changes the values, on a few threads of the reader's own (decompression
+releases the GIL): slicing ``dask.array`` collections costs 1–2 ms of Python per block,
+as much as decompressing a 1024² RGB chunk, and even a plain dask graph per read costs
+0.2–0.3 ms.
 
 Examples
 --------
@@ -34,8 +38,6 @@ from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
 
-import dask.local
-import dask.threaded
 import numpy as np
 import xarray as xr
 import zarr
@@ -43,9 +45,23 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import ConfigError, StoreError
 from ..store import SCENES, CampaignStore, quiet_zarr
+from .chunks import ChunkReader
 from .normalise import Channels
 
-__all__ = ["Block", "BlockPlan", "SceneReader", "cut_tiles", "plan_blocks", "read_blocks"]
+__all__ = [
+    "MAX_BLOCK",
+    "Block",
+    "BlockPlan",
+    "SceneReader",
+    "block_edge",
+    "cut_tiles",
+    "plan_blocks",
+    "read_blocks",
+]
+
+MAX_BLOCK = 2048
+"""Largest edge in pixels of a block that groups several storage chunks (:func:`block_edge`):
+a block is held in memory whole while its tiles are cut."""
 
 
 def cut_tiles(window: np.ndarray, rows: np.ndarray, cols: np.ndarray, size: int) -> np.ndarray:
@@ -209,6 +225,25 @@ def plan_blocks(
     )
 
 
+def block_edge(row0: np.ndarray, col0: np.ndarray, size: int, chunk: int) -> int:
+    """The edge of the blocks that read every storage chunk once: the chunk's when no window
+    crosses a chunk boundary, else whole chunks up to :data:`MAX_BLOCK` pixels (each chunk
+    then read once within a block; only chunks on the blocks' edges are read twice).
+
+    Pass it as ``plan_blocks(..., chunk=block_edge(row0, col0, size, chunk))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> block_edge(np.array([0, 256]), np.array([0, 768]), 256, chunk=1024)  # within chunks
+    1024
+    >>> block_edge(np.array([0, 192]), np.array([0, 960]), 192, chunk=1024)  # 960 + 192 > 1024
+    2048
+    """
+    crosses = (np.mod(row0, chunk) + size > chunk) | (np.mod(col0, chunk) + size > chunk)
+    return chunk * max(1, MAX_BLOCK // chunk) if crosses.any() else chunk
+
+
 def _fill_value(var: xr.DataArray) -> Any:
     if var.dtype.kind == "f":
         return np.nan
@@ -248,6 +283,8 @@ class SceneReader:
         store = CampaignStore.open(store)
         self.location = store.location
         self._readers: dict[str, Callable[[tuple], np.ndarray]] = {}
+        self._variables: dict[str, xr.DataArray] = {}
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None
         try:
             self._dataset: xr.Dataset | None = store.open_scenes(chunks=None)
         except StoreError:
@@ -256,7 +293,7 @@ class SceneReader:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"location": self.location, "n_scenes": self.n_scenes, "_dataset": None,
-                "_readers": {}}  # fmt: skip
+                "_readers": {}, "_variables": {}, "_pool": None}  # fmt: skip
 
     @property
     def dataset(self) -> xr.Dataset:
@@ -278,6 +315,8 @@ class SceneReader:
         StoreError
             When the store lacks it.
         """
+        if name in self._variables:
+            return self._variables[name]
         ds = self.dataset
         if (
             name not in ds.data_vars
@@ -286,12 +325,14 @@ class SceneReader:
         ):
             images = [v for v in ds.data_vars if ds[v].dims[-2:] == ("y", "x")]
             raise StoreError(f"{self.location}: no scene variable {name!r}; it holds {images}")
-        return ds[name]
+        self._variables[name] = ds[name]
+        return self._variables[name]
 
     def reader(self, name: str) -> Callable[[tuple], np.ndarray]:
         """A function reading ``index`` of a scene variable: straight from its zarr array when
-        xarray's decoding would not change the values (same dtype, no scale or offset),
-        else through xarray's lazily indexed (decoded) variable."""
+        xarray's decoding would not change the values (same dtype, no scale or offset) —
+        chunk by chunk with :class:`~cloudorg.tiles.chunks.ChunkReader` where it can, else
+        with zarr's indexing —, else through xarray's lazily indexed (decoded) variable."""
         if name not in self._readers:
             var = self.variable(name)
             with quiet_zarr():
@@ -300,19 +341,20 @@ class SceneReader:
             plain = raw.dtype == var.dtype and not {"scale_factor", "add_offset"} & set(
                 var.encoding
             )
-            self._readers[name] = raw.__getitem__ if plain else partial(_decoded, var.variable)
+            if plain:
+                self._readers[name] = ChunkReader.of(raw) or raw.__getitem__
+            else:
+                self._readers[name] = partial(_decoded, var.variable)
         return self._readers[name]
 
     def windows(
         self, requests: Sequence[tuple[str, int, int, int, int, int]], *, num_workers: int = 1
     ) -> list[np.ndarray]:
-        """Several windows ``(variable, scene, r0, r1, c0, c1)``, read as the tasks of one dask
-        graph.
+        """Several windows ``(variable, scene, r0, r1, c0, c1)``.
 
         Pixels ``[r0, r1) x [c0, c1)``; beyond the domain, the no-data value (NaN, or the
-        variable's fill value). ``num_workers > 1`` runs the reads on dask's threaded
-        scheduler (at most that many at once; decompression releases the GIL), else in this
-        thread.
+        variable's fill value). ``num_workers > 1`` reads them on that many threads of the
+        reader's own (decompression releases the GIL), else in this thread.
 
         Examples
         --------
@@ -324,21 +366,29 @@ class SceneReader:
         >>> w.shape, int(w[:, :2].max()), bool(w[:, 2:].min() > 0), np.isnan(bt).tolist()
         ((3, 4, 3), 0, True, [[False, True]])
         """
-        graph, places = {}, []
-        for i, (name, scene, r0, r1, c0, c1) in enumerate(requests):
+        reads, places = [], []
+        for name, scene, r0, r1, c0, c1 in requests:
             var = self.variable(name)
             ny, nx = var.shape[-2:]
             rows = slice(min(max(r0, 0), ny), max(min(r1, ny), 0))
             cols = slice(min(max(c0, 0), nx), max(min(c1, nx), 0))
-            index = (scene, *(slice(None),) * (var.ndim - 3), rows, cols)
-            graph[(f"read-{name}", i)] = (self.reader(name), index)
+            reads.append(
+                partial(self.reader(name), (scene, *(slice(None),) * (var.ndim - 3), rows, cols))
+            )
             places.append((var, rows, cols, r0, r1, c0, c1))
-        keys = list(graph)
-        if num_workers > 1:
-            loaded = dask.threaded.get(graph, keys, num_workers=num_workers)
+        if num_workers > 1 and len(reads) > 1:
+            loaded = list(self._threads(num_workers).map(lambda read: read(), reads))
         else:
-            loaded = dask.local.get_sync(graph, keys)
+            loaded = [read() for read in reads]
         return [_padded(data, *place) for data, place in zip(loaded, places, strict=True)]
+
+    def _threads(self, n: int) -> ThreadPoolExecutor:
+        """The reader's pool of ``n`` threads (kept: threads and their buffers are reused)."""
+        if self._pool is None or self._pool[0] != n:
+            if self._pool is not None:
+                self._pool[1].shutdown(wait=False)
+            self._pool = (n, ThreadPoolExecutor(n, thread_name_prefix="cloudorg-read"))
+        return self._pool[1]
 
     def window(self, name: str, scene: int, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
         """One window; see :meth:`windows`."""
@@ -349,7 +399,7 @@ class SceneReader:
     ) -> list[dict[str, np.ndarray]]:
         """The tiles of blocks cut from variables: per block, ``{name: (n, [band,] t, t)}``.
 
-        All windows are read in one dask computation (see :meth:`windows`).
+        All windows are read in one call of :meth:`windows`.
         """
         requests = [(v, b.scene, b.r0, b.r1, b.c0, b.c1) for b in blocks for v in names]
         loaded = iter(self.windows(requests, num_workers=num_workers))
@@ -390,9 +440,10 @@ def read_blocks(
 ) -> Iterator[tuple[np.ndarray, Block]]:
     """Read the blocks of a plan in order, at most ``max_in_flight`` at once.
 
-    Blocks are read in groups of ``max_in_flight``, each group in one dask computation on
-    that many threads (decompression releases the GIL), one group ahead of the caller: the
-    next group is read while the caller works on the current one.
+    Blocks are read in groups of ``max_in_flight``, each group in one call of
+    :meth:`SceneReader.windows` on that many threads (decompression releases the GIL), one
+    group ahead of the caller: the next group is read while the caller works on the current
+    one.
 
     Parameters
     ----------

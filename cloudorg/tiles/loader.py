@@ -1,14 +1,17 @@
 """Streaming tiles from a campaign store to numpy or torch, in shuffled NCHW float32 batches.
 
 The usable tiles of a tile table are grouped into blocks (one per scene and storage chunk,
-:class:`~cloudorg.tiles.cutting.BlockPlan`). A stream
+or per square of chunks up to 2048 px where tiles cross chunk boundaries, so that every
+chunk is read and decompressed once for all the tiles it holds:
+:func:`~cloudorg.tiles.cutting.block_edge`, :class:`~cloudorg.tiles.cutting.BlockPlan`).
+A stream
 
 1. orders the blocks at random (seeded by ``seed`` and the epoch; the same order in every
    worker), and keeps every ``count``-th block of its shard: shards — DataLoader workers,
    ranks, Dask tasks — partition the tiles, so no tile is yielded twice;
-2. reads the blocks as tasks of dask graphs on dask's threaded scheduler, ``max_in_flight``
-   blocks at a time, one group of blocks ahead of the batches
-   (:func:`~cloudorg.tiles.cutting.read_blocks`);
+2. reads the blocks, ``max_in_flight`` at a time on as many threads, one group of blocks
+   ahead of the batches (:func:`~cloudorg.tiles.cutting.read_blocks`; chunks of local
+   stores decompressed straight into the block, :mod:`cloudorg.tiles.chunks`);
 3. holds each block's pixels in a shuffle buffer of ``buffer_size`` tiles, from which
    batches are drawn at random (seeded); a batch's tiles are a random draw, ordered by
    block within the batch;
@@ -17,7 +20,7 @@ The usable tiles of a tile table are grouped into blocks (one per scene and stor
    (:meth:`~cloudorg.tiles.normalise.Channels.normalise_tiles`), with the fixed
    per-channel scaling of :mod:`cloudorg.tiles.normalise` (8-bit images / 255,
    reflectance % / 100, brightness temperature (K − 273.15) / 50). The batch arrays are
-   reused once the caller no longer holds them.
+   reused, from one epoch to the next too, once the caller no longer holds them.
 
 Memory: about ``buffer_size + 2 * max_in_flight * tiles per block`` raw tiles (a block is
 held whole while it has tiles left, at most twice the pixels of its usable tiles: sparser
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +58,15 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..errors import ConfigError, StoreError
 from ..store import CampaignStore
-from .cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks, read_blocks
+from .cutting import (
+    BlockPlan,
+    SceneReader,
+    block_edge,
+    chunk_size,
+    cut_tiles,
+    plan_blocks,
+    read_blocks,
+)
 from .filters import flag_counts, usable
 from .normalise import Channels
 from .table import open_tile_table
@@ -94,22 +106,30 @@ class _BatchArrays:
 
     Writing a batch into memory that is already mapped avoids the page faults of a fresh
     ``np.empty`` (batches are tens of MB: the allocator maps new pages for each), about a
-    third of the cost of normalising into it. An array is reused only when this object
-    holds the sole reference (numpy views and ``torch.from_numpy`` tensors hold one), so a
-    batch the caller keeps is never overwritten.
+    third of the cost of normalising into it — and most of it in short epochs, when each
+    epoch mapped its own arrays, so a stream keeps them from one epoch to the next. An
+    array is reused only when this object holds the sole reference (numpy views and
+    ``torch.from_numpy`` tensors hold one), so a batch the caller keeps is never
+    overwritten; the lock makes choosing one safe for epochs iterated in several threads
+    (the returned array is referenced before the lock is released).
     """
 
     def __init__(self, keep: int = 2) -> None:
         self.keep = keep
         self.arrays: list[np.ndarray] = []
+        self.lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:
+        return type(self), (self.keep,)  # pickled (to DataLoader workers) without arrays
 
     def empty(self, shape: tuple[int, ...]) -> np.ndarray:
-        for i in range(len(self.arrays)):
-            if self.arrays[i].shape == shape and _refs(self.arrays, i) == _UNSHARED:
-                return self.arrays[i]
-        array = np.empty(shape, dtype=np.float32)
-        self.arrays = [array, *self.arrays[: self.keep - 1]]
-        return array
+        with self.lock:
+            for i in range(len(self.arrays)):
+                if self.arrays[i].shape == shape and _refs(self.arrays, i) == _UNSHARED:
+                    return self.arrays[i]
+            array = np.empty(shape, dtype=np.float32)
+            self.arrays = [array, *self.arrays[: self.keep - 1]]
+            return array
 
 
 class _ShuffleBuffer:
@@ -226,6 +246,7 @@ class TileStream:
         if self.buffer_size < 0:
             raise ConfigError(f"buffer_size must be >= 0, got {buffer_size!r}")
         self.max_in_flight = _positive(max_in_flight, "max_in_flight")
+        self._arrays = _BatchArrays()
         self.shuffle, self.seed, self.drop_last = bool(shuffle), int(seed), bool(drop_last)
         self.channels = Channels.of(self.reader.dataset, list(channels))
         self.tile = np.flatnonzero(usable(table, filters).values)
@@ -235,13 +256,13 @@ class TileStream:
                 f"by filters {list(filters) if filters is not None else 'all'} "
                 f"(counts: {flag_counts(table)})"
             )
+        row0, col0 = table["row0"].values[self.tile], table["col0"].values[self.tile]
+        size = int(table.attrs["tile_size"])
+        chunk = chunk_size(self.reader, self.channels.variables)
         self.plan: BlockPlan = plan_blocks(
-            table["scene_index"].values[self.tile],
-            table["row0"].values[self.tile],
-            table["col0"].values[self.tile],
-            int(table.attrs["tile_size"]),
-            chunk=chunk_size(self.reader, self.channels.variables),
-        )
+            table["scene_index"].values[self.tile], row0, col0, size,
+            chunk=block_edge(row0, col0, size, chunk),
+        )  # fmt: skip
 
     @property
     def n_tiles(self) -> int:
@@ -271,7 +292,7 @@ class TileStream:
         plan = self.shard_plan(index, count, epoch)
         rng = np.random.default_rng([self.seed, epoch, index, count]) if self.shuffle else None
         buffer = _ShuffleBuffer(self.channels, plan.size, rng)
-        empty = _BatchArrays().empty
+        empty = self._arrays.empty
         hold = max(self.buffer_size, self.batch_size)
         blocks = read_blocks(self.reader, self.channels, plan, max_in_flight=self.max_in_flight)
         for window, block in blocks:

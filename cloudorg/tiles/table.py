@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 from .. import __version__
 from ..distributed import ClientLike, cluster_client, map_ordered
 from ..domains import Domain
-from ..errors import StoreError
+from ..errors import ConfigError, StoreError
 from ..store import CampaignStore, layout
 from .cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks
 from .filters import BT, NOT_IMAGES, FilterConfig, flag_tiles, pixel_statistics
@@ -281,10 +281,21 @@ def build_tile_table(
         overlap=overlap,
         edge=edge,
     )
+    _check_fits(store, spec)
     with store.writing():
         table = _build(store, spec, filters, boxes, client, overwrite, progress)
         store.group(tile_table_group(spec)).replace(table)
     return open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+
+
+def _check_fits(store: CampaignStore, spec: TileSpec) -> None:
+    """Refuse a tiling that puts no tile on the domain (a tile larger than it)."""
+    ny, nx = store.domain.shape
+    if not spec.offsets(ny)[0].size or not spec.offsets(nx)[0].size:
+        raise ConfigError(
+            f"tile size {spec.size} px: no tile fits the domain {store.domain.name} ({ny} rows "
+            f"x {nx} columns); choose a tile size of at most {min(ny, nx)} px, or edge='pad'"
+        )
 
 
 def _build(

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from cloudorg.errors import ConfigError, StoreError
-from cloudorg.tiles.cutting import SceneReader, cut_tiles, plan_blocks, read_blocks
+from cloudorg.tiles.cutting import (
+    SceneReader,
+    block_edge,
+    cut_tiles,
+    plan_blocks,
+    read_blocks,
+)
 from cloudorg.tiles.normalise import Channels
 
 from .conftest import window
@@ -52,6 +58,31 @@ def test_plans_group_windows_by_chunk_and_shards_partition_them():
     assert sum(s.n_windows for s in shards) == n
     with pytest.raises(ConfigError):
         plan.shard(3, 3)
+
+
+def chunk_reads(plan, chunk: int) -> dict[tuple[int, int, int], int]:
+    """How many block windows of a plan touch each (scene, chunk row, chunk column)."""
+    reads: dict[tuple[int, int, int], int] = {}
+    for b in plan:
+        for cr in range(b.r0 // chunk, (b.r1 - 1) // chunk + 1):
+            for cc in range(b.c0 // chunk, (b.c1 - 1) // chunk + 1):
+                reads[b.scene, cr, cc] = reads.get((b.scene, cr, cc), 0) + 1
+    return reads
+
+
+@pytest.mark.parametrize("size, stride", [(96, 96), (160, 160), (256, 128), (64, 24)])
+def test_blocks_of_block_edge_read_every_chunk_once(size, stride):
+    # two 1116 x 1318 px scenes (EUREC4A at 1 km) in 1024-px chunks
+    rows, cols = np.arange(0, 1116 - size + 1, stride), np.arange(0, 1318 - size + 1, stride)
+    scene, row0, col0 = (a.ravel() for a in np.meshgrid([0, 1], rows, cols, indexing="ij"))
+    by_chunk = plan_blocks(scene, row0, col0, size, chunk=1024)
+    assert max(chunk_reads(by_chunk, 1024).values()) >= 2  # tiles cross chunk edges
+    edge = block_edge(row0, col0, size, 1024)
+    grouped = plan_blocks(scene, row0, col0, size, chunk=edge)
+    assert edge == 2048 and set(chunk_reads(grouped, 1024).values()) == {1}
+    assert sorted(np.concatenate([b.members for b in grouped]).tolist()) == list(range(scene.size))
+    aligned = np.arange(0, 1024, 256)  # windows inside chunks keep blocks of one chunk
+    assert block_edge(aligned, aligned, 256, 1024) == 1024
 
 
 def test_windows_beyond_the_domain_get_the_no_data_value(store4):

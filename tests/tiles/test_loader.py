@@ -3,6 +3,8 @@ normalisation, triplet batches."""
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,7 @@ from cloudorg.errors import ConfigError
 from cloudorg.tiles import (
     FLAGS,
     TileDataset,
+    TileStream,
     TripletDataset,
     build_tile_table,
     iter_tile_batches,
@@ -181,9 +184,20 @@ def test_batches_kept_by_the_caller_keep_their_tiles(store4, table4):
     tensors = [(b["image"], b["tile"].numpy()) for b in TileDataset(store4, table4, batch_size=6)]
     for images, tiles in tensors:
         np.testing.assert_array_equal(images.numpy(), expected_rgb(store4, table4, tiles))
-    # batches the caller lets go of are written into the same memory again
-    addresses = {b.ctypes.data for b, _ in iter_tile_batches(store4, table4, batch_size=6)}
+    # batches the caller lets go of are written into the same memory again, in the next
+    # epoch too
+    stream = TileStream(store4, table4, batch_size=6)
+    addresses = {b.ctypes.data for b, _ in stream.batches(epoch=0)}
     assert len(addresses) <= 3 < len(kept)
+    assert {b.ctypes.data for b, _ in stream.batches(epoch=1)} <= addresses
+
+
+def test_a_pickled_stream_streams_the_same_batches(store4, table4):
+    stream = TileStream(store4, table4, batch_size=7, seed=3)
+    again = pickle.loads(pickle.dumps(stream))
+    for (a, ta), (b, tb) in zip(stream.batches(epoch=2), again.batches(epoch=2), strict=True):
+        np.testing.assert_array_equal(ta, tb)
+        np.testing.assert_array_equal(a, b)
 
 
 def test_sparse_blocks_are_cut_down_and_stream_the_same_pixels(new_store):
