@@ -11,9 +11,11 @@ Examples
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from collections.abc import Sequence
+from concurrent.futures import CancelledError
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from .models.commands import register as register_models
 from .pipeline.commands import register as register_pipeline
 from .tiles.commands import register as register_tiles
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "fault_message", "main"]
 
 _EPILOG = "Run `cloudorg COMMAND --help` for the options of a command."
 
@@ -392,8 +394,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # distributed sets its loggers' levels from the dask config when it is imported
         import dask
 
-        # a worker slow to exit as its cluster closes is killed: nothing for a user to do
-        levels = {"distributed": "warning", "distributed.nanny": "error"}
+        # a worker slow to exit as its cluster closes is killed: nothing for a user to do;
+        # a lost scheduler is reported in one line, not by the client's reconnection log
+        levels = {
+            "distributed": "warning",
+            "distributed.nanny": "error",
+            "distributed.client": "critical",
+        }
         dask.config.set({"logging": {**dask.config.get("logging", {}), **levels}})
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level.upper())
@@ -403,9 +410,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cloudorg: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cloudorg: interrupted; what was finished is kept: run the same command again "
-              "to go on", file=sys.stderr)  # fmt: skip
+        print(f"cloudorg: interrupted; {_KEPT}", file=sys.stderr)
         return 130
+    except Exception as err:
+        fault = fault_message(err, getattr(args, "scheduler", None))
+        if fault is None:
+            raise
+        print(f"cloudorg: error: {fault}; {_KEPT}", file=sys.stderr)
+        return 1
+
+
+_KEPT = "what was finished is kept: run the same command again to go on"
+
+_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
+"""Errors of a write that the store's medium refused (full, over quota, read-only)."""
+
+
+def fault_message(err: BaseException, scheduler: str | None = None) -> str | None:
+    """What a fault of the system that stopped a command was, for its user; ``None`` for an
+    error that is not such a fault (a bug: its traceback is shown).
+
+    Faults: the connection to the Dask scheduler lost, and a write the storage refused
+    (disk full, over quota, read-only). Commands end on them with exit status 1.
+
+    Examples
+    --------
+    >>> import errno, os
+    >>> fault_message(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/data/c.zarr/x/c/0"))
+    'a write failed (/data/c.zarr/x/c/0): No space left on device'
+    >>> fault_message(ValueError("a bug")) is None
+    True
+    """
+    if isinstance(err, CancelledError) or type(err).__name__ == "CommClosedError":
+        where = f" at {scheduler}" if scheduler else ""
+        if "scheduler-connection-lost" in str(err) or type(err).__name__ == "CommClosedError":
+            return f"the connection to the Dask scheduler{where} was lost"
+        return f"the Dask scheduler{where} cancelled the work"
+    if isinstance(err, OSError) and err.errno in _FULL:
+        where = f" ({err.filename})" if err.filename else ""
+        return f"a write failed{where}: {err.strerror}"
+    return None
 
 
 if __name__ == "__main__":

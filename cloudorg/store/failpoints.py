@@ -4,9 +4,11 @@ Each step of the store's commit protocol calls :func:`failpoint` with its name. 
 environment variable ``CLOUDORG_FAILPOINT`` names that point (``NAME`` for its first
 pass, ``NAME:K`` for its K-th pass in the process; several separated by commas), the
 process sends itself ``SIGKILL`` there: the harshest interruption, with no cleanup, as a
-killed job or a lost machine. With ``CLOUDORG_FAILPOINT_ONCE`` set to a path, each point
-fires in only one process (the first to create ``<path>.<point>``), so a Dask worker
-restarted by its nanny runs on. Without the variable a failpoint costs one lookup.
+killed job or a lost machine. ``CLOUDORG_FAILPOINT_SIGNAL=SIGSTOP`` freezes it there
+instead, for a test that makes another part of the system fail meanwhile (a scheduler that
+goes away while a worker is in the middle of a task). With ``CLOUDORG_FAILPOINT_ONCE`` set
+to a path, each point fires in only one process (the first to create ``<path>.<point>``),
+so a Dask worker restarted by its nanny runs on. Without the variable a failpoint costs one lookup.
 
 Points: ``store-root`` (creation, root group written), ``scene-pixels`` (a worker wrote a
 scene's pixels), ``scenes-resized`` (a commit grew the scene arrays), ``manifest``
@@ -55,4 +57,4 @@ def failpoint(name: str) -> None:
             os.close(os.open(f"{once}.{name}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
             return
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.Signals[os.environ.get("CLOUDORG_FAILPOINT_SIGNAL", "SIGKILL")])

@@ -1,15 +1,17 @@
 """Faults with defined outcomes: a run killed (SIGKILL) at every commit point and rerun
 gives the store of an uninterrupted run, on a local disk and in object storage; two
 creators of one store; a reader while an ingest appends; a Dask worker killed while it
-writes into the store."""
+writes into the store; a scheduler that goes away; a store whose writes fail."""
 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -191,3 +193,122 @@ def test_a_worker_killed_while_writing_into_the_store(files, reference, tmp_path
     killed = sorted(p.name for p in tmp_path.glob("killed.*"))
     assert killed == ["killed.block-written", "killed.scene-pixels"]  # workers did die
     assert_same_store(store, reference)
+
+
+INGEST = [sys.executable, "-m", "cloudorg.cli", "-q", "ingest", "--domain", "small", "--bounds",
+          "-56", "-54", "13", "15", "--resolution", "2"]  # fmt: skip
+"""The command that ingests the fault campaign's files onto ``campaign_run.DOMAIN``."""
+
+
+def one_line_error(stderr: str, expected: str) -> None:
+    assert "Traceback" not in stderr, stderr[-3000:]
+    (line,) = [ln for ln in stderr.splitlines() if ln.startswith("cloudorg: error:")]
+    assert expected in line and line.endswith("run the same command again to go on"), line
+
+
+def assert_committed_prefix(store: Path, reference: dict[str, object], n: int) -> None:
+    campaign = CampaignStore.open(store)
+    assert len(campaign.scene_ids()) == n
+    expected = reference["scenes"].isel(scene=slice(0, n))
+    xr.testing.assert_identical(campaign.open_scenes().load(), expected)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_scheduler_that_goes_away_ends_the_run_in_one_line_and_a_rerun_resumes(
+    files, reference, tmp_path
+):
+    """A campaign on a scheduler of its own: the worker freezes in the middle of the second
+    scene, the scheduler is killed; the command says so in one line and exits 1, the first
+    scene stays committed, and the campaign run again completes the same store."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    frozen = {**os.environ, "CLOUDORG_FAILPOINT": "scene-pixels:2",
+              "CLOUDORG_FAILPOINT_SIGNAL": "SIGSTOP"}  # fmt: skip
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", str(port), "--dashboard-address", "127.0.0.1:0"],
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+         "--no-nanny"],
+        stderr=subprocess.DEVNULL, env=frozen,
+    )  # fmt: skip
+    store = tmp_path / "c.zarr"
+    try:
+        command = [*INGEST, str(files), "--store", str(store), "--scheduler", address]
+        ingest = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not _stopped(worker.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the worker is frozen in the second scene
+        assert _stopped(worker.pid), "the worker never reached the second scene"
+        scheduler.kill()
+        _, stderr = ingest.communicate(timeout=120)
+    finally:
+        for proc in (scheduler, worker):
+            proc.kill()
+            proc.wait()
+    assert ingest.returncode == 1
+    one_line_error(stderr, f"the connection to the Dask scheduler at {address} was lost")
+    assert_committed_prefix(store, reference, 1)
+    run(store, files)
+    assert_same_store(store, reference)
+
+
+def _stopped(pid: int) -> bool:
+    """Whether process ``pid`` is stopped (``T`` in /proc)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """A ``preexec_fn`` limiting the size of every file the process writes: writes past it
+    fail with ``EFBIG``, as writes to a full disk fail with ``ENOSPC``."""
+
+    def limit_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_files
+
+
+def test_a_store_whose_writes_fail_is_left_as_it_was_and_a_rerun_resumes(
+    files, reference, tmp_path
+):
+    """The first scene ingested; then a command that may write only small files (its
+    chunk writes fail, as on a full disk): one line, exit 1, the store as it was; the
+    campaign run again completes the same store."""
+    store = tmp_path / "c.zarr"
+    first = [str(p) for p in sorted(files.iterdir())
+             if "s20200201300000" in p.name or "20200120T130000" in p.name]  # fmt: skip
+    done = subprocess.run([*INGEST, *first, "--store", str(store), "--synchronous"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    before = snapshot_scenes(store)
+    failed = subprocess.run([*INGEST, str(files), "--store", str(store), "--synchronous"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            preexec_fn=_file_size_limit(4096))  # fmt: skip
+    assert failed.returncode == 1
+    one_line_error(failed.stderr, "a write failed")
+    assert "File too large" in failed.stderr
+    after = snapshot_scenes(store)
+    assert after["committed"] == before["committed"]
+    assert after["manifest"] == before["manifest"]
+    xr.testing.assert_identical(after["scenes"], before["scenes"])
+    run(store, files)
+    assert_same_store(store, reference)
+
+
+def snapshot_scenes(store: Path) -> dict[str, object]:
+    """The scenes, the manifest and the committed scene ids of a store."""
+    campaign = CampaignStore.open(store)
+    return {"scenes": campaign.open_scenes().load(),
+            "manifest": read_manifest(campaign).to_dict("list"),
+            "committed": campaign.scene_ids()}  # fmt: skip
