@@ -63,6 +63,7 @@ from cloudorg.analysis.metric_space import metric_summary
 from cloudorg.analysis.scales import scale_study
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.store import CampaignStore, layout
+from cloudorg.tiles.grid import TileSpec, Tiling
 
 __all__ = [
     "ANALYSIS_GROUP",
@@ -105,7 +106,7 @@ def _has_embeddings(store: CampaignStore, tiling: str) -> bool:
     return tiling in store.subgroups(layout.EMBEDDINGS)
 
 
-def _resolve_tiling(store: CampaignStore, tiling: str | None) -> str:
+def _resolve_tiling(store: CampaignStore, tiling: Tiling | None) -> str:
     from cloudorg.tiles import list_tile_tables
 
     tables = list_tile_tables(store)
@@ -116,6 +117,7 @@ def _resolve_tiling(store: CampaignStore, tiling: str | None) -> str:
             "(`cloudorg metrics`) or embeddings (`cloudorg embed`)"
         )
     if tiling is not None:
+        tiling = str(TileSpec.of(tiling))
         if tiling not in tables:
             raise ConfigError(f"tiling: {tiling!r} has no tile table in {store.url}; "
                               f"the store has {tables}")  # fmt: skip
@@ -270,7 +272,7 @@ def _token(inputs: _Inputs, options: AnalysisOptions, features: Sequence[str]) -
 
 
 def open_analysis(
-    store: str | os.PathLike[str] | CampaignStore, tiling: str | None = None
+    store: str | os.PathLike[str] | CampaignStore, tiling: Tiling | None = None
 ) -> xr.Dataset:
     """Open (and load) the analysis of a tiling written by :func:`analyse`.
 
@@ -278,8 +280,9 @@ def open_analysis(
     ----------
     store : path or CampaignStore
         The campaign store.
-    tiling : str, optional
-        Tiling name (``256px``, ``128px_stride64``); default the store's only analysis.
+    tiling : TileSpec or str, optional
+        The tiling (``TileSpec(256)``, ``"256px"``, ``"128px_stride64"``); default the
+        store's only analysis.
 
     Raises
     ------
@@ -307,7 +310,9 @@ def open_analysis(
                 else f"{store.url}: analyses of several tilings {done}; choose one (tiling)"
             )
         tiling = done[0]
-    return store.group(analysis_group(tiling)).open("run `cloudorg analyse` first")
+    return store.group(analysis_group(str(TileSpec.of(tiling)))).open(
+        "run `cloudorg analyse` first"
+    )
 
 
 def analysis_result(analysis: xr.Dataset, features: str, part: str) -> xr.Dataset:
@@ -352,7 +357,7 @@ def analysis_result(analysis: xr.Dataset, features: str, part: str) -> xr.Datase
 def analyse(
     store: str | os.PathLike[str] | CampaignStore,
     *,
-    tiling: str | None = None,
+    tiling: Tiling | None = None,
     k: K = 4,
     seed: int = 0,
     features: Iterable[str] = FEATURE_SETS,
@@ -371,9 +376,9 @@ def analyse(
     ----------
     store : path or CampaignStore
         The campaign store.
-    tiling : str, optional
-        Tiling name (``256px``, ``128px_stride64``, ...); default the store's only tile
-        table with metrics or embeddings.
+    tiling : TileSpec or str, optional
+        The tiling (``TileSpec(256)``, ``"256px"``, ``"128px_stride64"``, ...); default the
+        store's only tile table with metrics or embeddings.
     k : int or "auto", default 4
         Clusters of k-means (``"auto"``: the K of best mean silhouette over 2–12). The
         silhouette and stability of every K are recorded in either case (``k_choice``).

@@ -60,7 +60,7 @@ from cloudorg.metrics.tiled import METRIC_DIM, TileMetrics
 from cloudorg.store import BlockTarget, BlockWriter, CampaignStore, layout
 from cloudorg.tiles.cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks
 from cloudorg.tiles.filters import FilterConfig
-from cloudorg.tiles.grid import TileSpec
+from cloudorg.tiles.grid import TileSpec, Tiling, resolve_tiling
 from cloudorg.tiles.table import build_tile_table, open_tile_table, tile_table_group
 
 __all__ = ["METRICS_GROUP", "metrics_for_store", "metrics_group", "open_metrics"]
@@ -87,13 +87,14 @@ def metrics_group(spec: TileSpec, mask: str | MaskRecipe = "greyscale") -> str:
 
 def open_metrics(
     store: str | os.PathLike[str] | CampaignStore,
-    tile_size: int = 256,
+    tiling: Tiling = 256,
     *,
     stride: int | None = None,
-    edge: str = "drop",
+    edge: str | None = None,
     mask: str | MaskRecipe = "greyscale",
 ) -> xr.Dataset:
-    """Open (and load) the metrics group of a tiling and mask method.
+    """Open (and load) the metrics group of a tiling (a :class:`~cloudorg.tiles.TileSpec`,
+    its string form, or a size with ``stride`` and ``edge``) and mask method.
 
     Raises
     ------
@@ -109,7 +110,7 @@ def open_metrics(
     ...
     cloudorg.errors.StoreError: ...: no group metrics/64px_greyscale; compute it with ...
     """
-    return _open(store, metrics_group(TileSpec(tile_size, stride, edge), mask))
+    return _open(store, metrics_group(resolve_tiling(tiling, stride=stride, edge=edge), mask))
 
 
 def _open(store: str | os.PathLike[str] | CampaignStore, group: str) -> xr.Dataset:
@@ -290,9 +291,10 @@ def _check_quantity(reader: SceneReader, recipe: MaskRecipe) -> None:
 def metrics_for_store(
     store: str | os.PathLike[str] | CampaignStore,
     *,
-    tile_size: int = 256,
+    tiling: Tiling | None = None,
+    tile_size: int | None = None,
     stride: int | None = None,
-    edge: str = "drop",
+    edge: str | None = None,
     metrics: Iterable[str] | str | None = None,
     mask: str | MaskRecipe = "greyscale",
     connectivity: int = 4,
@@ -309,8 +311,9 @@ def metrics_for_store(
     ----------
     store : path or CampaignStore
         The campaign store.
-    tile_size, stride, edge
-        The tiling (:class:`~cloudorg.tiles.TileSpec`). The store's tile table of this
+    tiling : TileSpec or str, optional
+        The tiling (``TileSpec(128, stride=64)`` or ``"128px_stride64"``), or its parts
+        ``tile_size`` (default 256), ``stride`` and ``edge``. The store's tile table of this
         tiling gives the tiles; it is built (or brought up to date with the store's
         scenes, keeping its thresholds) when needed.
     metrics : iterable of str, optional
@@ -369,7 +372,7 @@ def metrics_for_store(
     (12, 3, 1)
     """
     store = CampaignStore.open(store)
-    spec = TileSpec(tile_size, stride, edge)
+    spec = resolve_tiling(tiling, tile_size=tile_size, stride=stride, edge=edge)
     recipe = _recipe(mask)
     options = TileMetrics.of(
         metrics,

@@ -64,7 +64,7 @@ from ..distributed import SYNCHRONOUS, ClientLike, active_client, cluster_client
 from ..errors import ConfigError
 from ..store import BlockTarget, CampaignStore, StoreLocation, layout
 from ..tiles.filters import usable
-from ..tiles.grid import TileSpec
+from ..tiles.grid import TileSpec, Tiling, resolve_tiling
 from ..tiles.loader import TileStream
 from ..tiles.normalise import Channels
 from ..tiles.table import tile_table_group
@@ -316,6 +316,7 @@ def embed(
     store: str | os.PathLike[str] | CampaignStore,
     model: ModelLike | str | os.PathLike[str],
     *,
+    tiling: Tiling | None = None,
     tile_size: int | None = None,
     stride: int | None = None,
     edge: str | None = None,
@@ -342,8 +343,10 @@ def embed(
         :func:`~cloudorg.models.train_autoencoder` or
         :meth:`~cloudorg.models.DeepClusterResult.save`). An autoencoder's embedding is
         its flattened latent code, a DeepCluster result's its backbone's features.
-    tile_size, stride, edge : optional
-        The tiling (default: the checkpoint's ``data``, else 256 px).
+    tiling : TileSpec or str, optional
+        The tiling (``TileSpec(128, stride=64)`` or ``"128px_stride64"``); or its parts
+        ``tile_size``, ``stride``, ``edge`` (default: the checkpoint's ``data``, else
+        256 px).
     channels : sequence of str, optional
         Scene variables stacked as channels (default: the checkpoint's); must give
         the model's ``in_channels``.
@@ -401,20 +404,21 @@ def embed(
     if net.kind == "classifier":
         raise ConfigError("model: a classifier; write its class probabilities with "
                           "classify_store (`cloudorg classify --predict`)")  # fmt: skip
-    data = data.with_tiles(tile_size, stride, edge, channels, filters)
+    data = _with_tiling(data, tiling, tile_size, stride, edge, channels, filters)
     spec = TileSpec(data.tile_size, data.stride, data.edge)
     output = _Output(embeddings_group(spec, name), "embeddings", "embedding", "embeddings")
     run = _Run(batch_size, block_size, client, device, threads, mixed_precision, overwrite,
                progress)  # fmt: skip
     with store.writing():
         _write(store, net, data, spec, output, run)
-    return open_embeddings(store, spec.size, stride=spec.stride, edge=spec.edge, name=name)
+    return open_embeddings(store, spec, name=name)
 
 
 def classify_store(
     store: str | os.PathLike[str] | CampaignStore,
     model: ModelLike | str | os.PathLike[str],
     *,
+    tiling: Tiling | None = None,
     tile_size: int | None = None,
     stride: int | None = None,
     edge: str | None = None,
@@ -464,7 +468,7 @@ def classify_store(
     if net.kind != "classifier":
         raise ConfigError(f"model: expected a classifier, got a {net.kind} model; write its "
                           "embeddings with embed (`cloudorg embed`)")  # fmt: skip
-    data = data.with_tiles(tile_size, stride, edge, channels, filters)
+    data = _with_tiling(data, tiling, tile_size, stride, edge, channels, filters)
     spec = TileSpec(data.tile_size, data.stride, data.edge)
     labels = default_class_names(net.output_dim(spec.size))
     output = _Output(class_probabilities_group(spec, name), "probability", "class",
@@ -513,6 +517,22 @@ def _blocks(
             )  # fmt: skip
 
 
+def _with_tiling(
+    data: DataConfig,
+    tiling: Tiling | None,
+    tile_size: int | None,
+    stride: int | None,
+    edge: str | None,
+    channels: Sequence[str] | None,
+    filters: Sequence[str] | None,
+) -> DataConfig:
+    """``data`` with the tiling of a call (a ``tiling``, or its parts) and its channels."""
+    if tiling is not None:
+        spec = resolve_tiling(tiling, tile_size=tile_size, stride=stride, edge=edge)
+        tile_size, stride, edge = spec.size, spec.stride, spec.edge
+    return data.with_tiles(tile_size, stride, edge, channels, filters)
+
+
 def _open(store: CampaignStore, group: str, variable: str, how: str) -> xr.DataArray:
     ds = store.group(group).open(f"run {how} first", load=False)
     return ds[variable].assign_attrs(ds.attrs)
@@ -520,13 +540,14 @@ def _open(store: CampaignStore, group: str, variable: str, how: str) -> xr.DataA
 
 def open_embeddings(
     store: str | os.PathLike[str] | CampaignStore,
-    tile_size: int = 256,
+    tiling: Tiling = 256,
     *,
     stride: int | None = None,
-    edge: str = "drop",
+    edge: str | None = None,
     name: str | None = None,
 ) -> xr.DataArray:
-    """The embeddings of a tiling written by :func:`embed` (lazy, dask-backed).
+    """The embeddings of a tiling written by :func:`embed` (lazy, dask-backed): a
+    :class:`~cloudorg.tiles.TileSpec`, its string form, or a size with ``stride`` and ``edge``.
 
     ``name``: the embeddings written with that name (``embeddings/<name>/<tiling>``).
 
@@ -544,17 +565,17 @@ def open_embeddings(
     ...
     cloudorg.errors.StoreError: ...: no group embeddings/64px; run `cloudorg embed` ...
     """
-    group = embeddings_group(TileSpec(tile_size, stride, edge), name)
+    group = embeddings_group(resolve_tiling(tiling, stride=stride, edge=edge), name)
     return _open(CampaignStore.open(store), group, "embeddings",
                  "`cloudorg embed` or cloudorg.models.embed")  # fmt: skip
 
 
 def open_class_probabilities(
     store: str | os.PathLike[str] | CampaignStore,
-    tile_size: int = 256,
+    tiling: Tiling = 256,
     *,
     stride: int | None = None,
-    edge: str = "drop",
+    edge: str | None = None,
     name: str | None = None,
 ) -> xr.DataArray:
     """The class probabilities of a tiling written by :func:`classify_store` (lazy).
@@ -573,6 +594,6 @@ def open_class_probabilities(
     ...
     cloudorg.errors.StoreError: ...: no group class_probabilities/64px; run ...
     """
-    group = class_probabilities_group(TileSpec(tile_size, stride, edge), name)
+    group = class_probabilities_group(resolve_tiling(tiling, stride=stride, edge=edge), name)
     return _open(CampaignStore.open(store), group, "probability",
                  "`cloudorg classify --predict` or cloudorg.models.classify_store")  # fmt: skip

@@ -205,13 +205,24 @@ class TilesSection(ConfigBase):
     filters: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from ..tiles.grid import TileSpec
-
         try:
-            TileSpec(self.size, self.stride, self.edge)
+            self.spec  # noqa: B018 - validates the tiling
         except ConfigError as err:
             raise ConfigError(f"tiles: {err}") from err
         self.filter_config()
+
+    @property
+    def spec(self) -> Any:
+        """The tiling as a :class:`~cloudorg.tiles.TileSpec`, the value every stage takes.
+
+        Examples
+        --------
+        >>> TilesSection(size=128, stride=64).spec.name
+        '128px_stride64'
+        """
+        from ..tiles.grid import TileSpec
+
+        return TileSpec(self.size, self.stride, self.edge)
 
     def filter_config(self) -> Any:
         """The :class:`~cloudorg.tiles.filters.FilterConfig` of ``filters``."""

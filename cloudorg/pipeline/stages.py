@@ -47,9 +47,7 @@ def tiling_name(config: PipelineConfig) -> str:
     >>> tiling_name(PipelineConfig.from_dict({"tiles": {"size": 128, "stride": 64}}))
     '128px_stride64'
     """
-    from ..tiles import TileSpec
-
-    return TileSpec(config.tiles.size, config.tiles.stride, config.tiles.edge).name
+    return config.tiles.spec.name
 
 
 def _ingest(config: PipelineConfig, client: Any, progress: bool) -> str:
@@ -84,8 +82,7 @@ def _tiles(config: PipelineConfig, client: Any, progress: bool) -> str:
     from ..tiles import build_tile_table, flag_counts, usable
 
     t = config.tiles
-    table = build_tile_table(config.location, t.size, stride=t.stride, edge=t.edge,
-                             filters=t.filter_config(), client=client,
+    table = build_tile_table(config.location, t.spec, filters=t.filter_config(), client=client,
                              progress=progress)  # fmt: skip
     n_usable = int(usable(table).sum())
     flags = ", ".join(f"{k} {v}" for k, v in flag_counts(table).items() if v)
@@ -99,9 +96,8 @@ def _metrics(config: PipelineConfig, client: Any, progress: bool) -> str:
 
     m, t = config.metrics, config.tiles
     ds = metrics_for_store(
-        config.location, tile_size=t.size, stride=t.stride, edge=t.edge, metrics=m.metrics,
-        mask=m.mask, max_missing_fraction=m.max_missing_fraction, client=client,
-        progress=progress,
+        config.location, tiling=t.spec, metrics=m.metrics, mask=m.mask,
+        max_missing_fraction=m.max_missing_fraction, client=client, progress=progress,
     )  # fmt: skip
     names = [v for v in ds.data_vars if ds[v].dims == ("tile",) and v != "scene_id"]
     return f"{len(names)} metrics of {ds.sizes['tile']} tiles ({m.mask} mask)"
@@ -145,8 +141,8 @@ def _embed(config: PipelineConfig, client: Any, progress: bool) -> str:
     t, e = config.tiles, config.embed
 
     def write(overwrite: bool) -> Any:
-        return embed(config.location, config.model.checkpoint, tile_size=t.size, stride=t.stride,
-                     edge=t.edge, batch_size=e.batch_size, device=e.device, client=client,
+        return embed(config.location, config.model.checkpoint, tiling=t.spec,
+                     batch_size=e.batch_size, device=e.device, client=client,
                      overwrite=overwrite, progress=progress)  # fmt: skip
 
     emb, replaced = _replacing(write)

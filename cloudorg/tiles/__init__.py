@@ -45,6 +45,8 @@ _EXPORTS = {
     "MAX_TILE_SIZE": "grid",
     "MIN_TILE_SIZE": "grid",
     "TileSpec": "grid",
+    "Tiling": "grid",
+    "resolve_tiling": "grid",
     "tile_grid": "grid",
     "domain_label_fractions": "labelling",
     "majority_labels": "labelling",

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -45,7 +46,9 @@ __all__ = [
     "MAX_TILE_SIZE",
     "MIN_TILE_SIZE",
     "TileSpec",
+    "Tiling",
     "grid_of",
+    "resolve_tiling",
     "tile_centres",
     "tile_grid",
 ]
@@ -200,6 +203,107 @@ class TileSpec:
         TileSpec(size=128, stride=64, edge='drop')
         """
         return cls(int(attrs["tile_size"]), int(attrs["stride"]), str(attrs["edge"]))
+
+    @classmethod
+    def parse(cls, text: str) -> TileSpec:
+        """The spec of a string form: its :attr:`name` (``256px``, ``256px_stride128_pad``,
+        the key of every tiling-dependent group of a store) or a bare size (``"256"``).
+
+        Raises
+        ------
+        ConfigError
+            For a string that is neither.
+
+        Examples
+        --------
+        >>> TileSpec.parse("256px_stride128_pad")
+        TileSpec(size=256, stride=128, edge='pad')
+        >>> TileSpec.parse("128"), TileSpec.parse(TileSpec(64, 32).name)
+        (TileSpec(size=128, stride=128, edge='drop'), TileSpec(size=64, stride=32, edge='drop'))
+        >>> TileSpec.parse("256 px")
+        Traceback (most recent call last):
+        ...
+        cloudorg.errors.ConfigError: tiling '256 px': expected SIZEpx[_strideSTRIDE]...
+        """
+        match = _TILING.fullmatch(str(text).strip())
+        if match is None:
+            raise ConfigError(
+                f"tiling {text!r}: expected SIZEpx[_strideSTRIDE][_pad|_shift] (e.g. "
+                "'256px', '128px_stride64') or a size in pixels"
+            )
+        size, stride, edge = match.group("size", "stride", "edge")
+        return cls(int(size), int(stride) if stride else None, edge or "drop")
+
+    @classmethod
+    def of(cls, tiling: TileSpec | str | int) -> TileSpec:
+        """A spec from any form of a tiling: a spec, its string form (:meth:`parse`) or a
+        tile size in pixels.
+
+        Examples
+        --------
+        >>> TileSpec.of(128) == TileSpec.of("128px") == TileSpec.of(TileSpec(128))
+        True
+        """
+        if isinstance(tiling, TileSpec):
+            return tiling
+        if isinstance(tiling, str):
+            return cls.parse(tiling)
+        return cls(tiling)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_TILING = re.compile(r"(?P<size>\d+)(?:px(?:_stride(?P<stride>\d+))?(?:_(?P<edge>pad|shift))?)?")
+
+Tiling = TileSpec | str | int
+"""Any form of a tiling that functions accept: a :class:`TileSpec`, its string form
+(``"256px_stride128"``) or a tile size in pixels."""
+
+
+def resolve_tiling(
+    tiling: Tiling | None,
+    *,
+    tile_size: int | None = None,
+    stride: int | None = None,
+    edge: str | None = None,
+    default: Tiling | None = 256,
+) -> TileSpec:
+    """The tiling of a call that takes either ``tiling`` or the separate ``tile_size``,
+    ``stride`` and ``edge`` (``default`` when neither is given). A ``tiling`` that is a
+    bare size in pixels combines with ``stride`` and ``edge``.
+
+    Raises
+    ------
+    ConfigError
+        When both forms are given, or neither and no default.
+
+    Examples
+    --------
+    >>> resolve_tiling("128px_stride64"), resolve_tiling(None, tile_size=128, stride=64)
+    (TileSpec(size=128, stride=64, edge='drop'), TileSpec(size=128, stride=64, edge='drop'))
+    >>> resolve_tiling(128, stride=64) == resolve_tiling(None, tile_size=128, stride=64)
+    True
+    >>> resolve_tiling(TileSpec(128), stride=64)
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.ConfigError: give the tiling (...) or tile_size/stride/edge, not both
+    """
+    parts = {"tile_size": tile_size, "stride": stride, "edge": edge}
+    if tiling is not None and not isinstance(tiling, TileSpec | str) and tile_size is None:
+        tiling, tile_size = None, tiling
+    if tiling is not None:
+        if any(v is not None for v in parts.values()):
+            raise ConfigError(f"give the tiling ({tiling!r}) or tile_size/stride/edge, not both")
+        return TileSpec.of(tiling)
+    if tile_size is None:
+        if default is None:
+            raise ConfigError("give a tiling (e.g. '256px' or TileSpec(256)) or a tile_size")
+        base = TileSpec.of(default)
+        tile_size = base.size
+        if stride is None and edge is None:
+            return base
+    return TileSpec(tile_size, stride, edge or "drop")
 
 
 def tile_centres(domain: Domain, row0: np.ndarray, col0: np.ndarray, size: int) -> tuple:

@@ -41,7 +41,7 @@ from ..errors import ConfigError, StoreError
 from ..store import CampaignStore, layout
 from .cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks
 from .filters import BT, NOT_IMAGES, FilterConfig, flag_tiles, pixel_statistics
-from .grid import TileSpec, grid_of
+from .grid import TileSpec, Tiling, grid_of, resolve_tiling
 from .labelling import boxes_by_scene, domain_label_map, majority_labels
 
 __all__ = [
@@ -219,12 +219,12 @@ def _reusable(store: CampaignStore, spec: TileSpec, token: str) -> xr.Dataset | 
 
 def build_tile_table(
     store: str | os.PathLike[str] | CampaignStore,
-    size: int | None = 256,
+    size: Tiling | None = 256,
     *,
     size_km: float | None = None,
     stride: int | None = None,
     overlap: float | None = None,
-    edge: str = "drop",
+    edge: str | None = None,
     filters: FilterConfig | None = None,
     boxes: pd.DataFrame | None = None,
     client: ClientLike = None,
@@ -238,8 +238,9 @@ def build_tile_table(
     store : path or CampaignStore
         The campaign store.
     size, size_km, stride, overlap, edge
-        The tiling (:meth:`TileSpec.from_args`): 64–1024 px or a size in km, stride or
-        overlap fraction, edge policy ``drop``, ``pad`` or ``shift``.
+        The tiling: a :class:`TileSpec` or its string form (``"256px_stride128"``), or
+        its parts (:meth:`TileSpec.from_args`): 64–1024 px or a size in km, stride or
+        overlap fraction, edge policy ``drop`` (the default), ``pad`` or ``shift``.
     filters : FilterConfig, optional
         Thresholds of the quality flags.
     boxes : pandas.DataFrame, optional
@@ -273,19 +274,24 @@ def build_tile_table(
     ([1, 2, 3, 4, 1, 2, 3, 4], [1, 1, 1, 0, 1, 1, 1, 0])
     """
     store = CampaignStore.open(store)
-    spec = TileSpec.from_args(
-        size,
-        size_km=size_km,
-        resolution_km=store.domain.resolution_km,
-        stride=stride,
-        overlap=overlap,
-        edge=edge,
-    )
+    if isinstance(size, TileSpec | str):
+        if size_km is not None or overlap is not None:
+            raise ConfigError(f"give the tiling ({size!r}) or size_km/overlap, not both")
+        spec = resolve_tiling(size, stride=stride, edge=edge)
+    else:
+        spec = TileSpec.from_args(
+            size,
+            size_km=size_km,
+            resolution_km=store.domain.resolution_km,
+            stride=stride,
+            overlap=overlap,
+            edge=edge or "drop",
+        )
     _check_fits(store, spec)
     with store.writing():
         table = _build(store, spec, filters, boxes, client, overwrite, progress)
         store.group(tile_table_group(spec)).replace(table)
-    return open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+    return open_tile_table(store, spec)
 
 
 def _check_fits(store: CampaignStore, spec: TileSpec) -> None:
@@ -346,12 +352,13 @@ def _build(
 
 def open_tile_table(
     store: str | os.PathLike[str] | CampaignStore,
-    size: int = 256,
+    size: Tiling = 256,
     *,
     stride: int | None = None,
-    edge: str = "drop",
+    edge: str | None = None,
 ) -> xr.Dataset:
-    """Open (and load: tables are small) the tile table of a tiling.
+    """Open (and load: tables are small) the tile table of a tiling: a :class:`TileSpec`,
+    its string form, or a size in pixels with ``stride`` and ``edge``.
 
     Raises
     ------
@@ -367,7 +374,8 @@ def open_tile_table(
     ...
     cloudorg.errors.StoreError: ...: no group tiles/64px; build it with build_tile_table ...
     """
-    group = CampaignStore.open(store).group(tile_table_group(TileSpec(size, stride, edge)))
+    spec = resolve_tiling(size, stride=stride, edge=edge)
+    group = CampaignStore.open(store).group(tile_table_group(spec))
     return group.open("build it with build_tile_table or `cloudorg tiles`")
 
 

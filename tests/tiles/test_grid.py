@@ -109,3 +109,42 @@ def test_a_scene_smaller_than_a_tile(new_store):
     assert tile_grid(store, 64, edge="shift").sizes["tile"] == 0
     pad = tile_grid(store, 64, edge="pad")
     assert pad.sizes["tile"] == 2 and pad["row0"].values.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize(
+    "spec", [TileSpec(256), TileSpec(128, 64), TileSpec(64, edge="pad"), TileSpec(96, 200, "shift")]
+)
+def test_a_tiling_and_its_string_form_are_one_value(spec):
+    assert TileSpec.parse(spec.name) == spec == TileSpec.of(str(spec))
+    assert TileSpec.of(spec.size) == TileSpec(spec.size)
+
+
+@pytest.mark.parametrize("text", ["256 px", "px", "256px_pad_stride8", "256px_edge", "-64px"])
+def test_a_string_that_is_no_tiling_is_refused_with_the_expected_form(text):
+    with pytest.raises(ConfigError, match=r"expected SIZEpx\[_strideSTRIDE\]"):
+        TileSpec.parse(text)
+
+
+def test_every_stage_takes_the_tiling_value_and_finds_the_same_groups(new_store):
+    from cloudorg.analysis.campaign import analyse, open_analysis
+    from cloudorg.metrics import metrics_for_store, open_metrics
+    from cloudorg.models import ModelConfig, build_embedder, embed, open_embeddings
+    from cloudorg.tiles import build_tile_table, open_tile_table
+
+    store = new_store(2)
+    spec = TileSpec(64, stride=16)
+    quiet = {"client": "synchronous", "progress": False}
+    table = build_tile_table(store, spec, **quiet)
+    assert open_tile_table(store, "64px_stride16").equals(table)
+    assert open_tile_table(store, 64, stride=16).equals(table)
+    model = build_embedder(ModelConfig(width=4, embedding_dim=3), seed=0)
+    emb = embed(store, model, tiling="64px_stride16", **quiet)
+    assert emb.sizes["tile"] == table.sizes["tile"]
+    assert open_embeddings(store, spec).identical(emb)
+    with pytest.raises(ConfigError, match="not both"):
+        embed(store, model, tiling=spec, stride=16, **quiet)
+    ds = metrics_for_store(store, tiling=spec, mask="brightness_temperature", **quiet)
+    assert open_metrics(store, "64px_stride16", mask="brightness_temperature").identical(ds)
+    assert open_metrics(store, 64, stride=16, mask="brightness_temperature").identical(ds)
+    analyse(store, tiling=spec, k=2, progress=False)
+    assert open_analysis(store, "64px_stride16").attrs == open_analysis(store, spec).attrs
