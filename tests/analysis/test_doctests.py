@@ -1,4 +1,5 @@
-"""The Examples of every public function of cloudorg.analysis and cloudorg.plots run."""
+"""Every public function of cloudorg.analysis and cloudorg.plots has an example (pytest's
+--doctest-modules runs them)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,11 @@ MODULES = sorted(
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_module_doctests_pass(name):
+def test_every_module_with_public_names_has_examples(name):
+    """pytest's --doctest-modules runs them; here only their presence is checked."""
     module = importlib.import_module(name)
-    result = doctest.testmod(
-        module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False
-    )
-    assert result.failed == 0
-    public = getattr(module, "__all__", [])
-    assert result.attempted > 0 or not public
+    examples = sum(len(t.examples) for t in doctest.DocTestFinder().find(module))
+    assert examples > 0 or not getattr(module, "__all__", [])
 
 
 @pytest.mark.parametrize("package", PACKAGES)

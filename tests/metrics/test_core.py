@@ -252,7 +252,7 @@ def test_kernels_compile_once_each(cloud_mask):
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_docstring_examples(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+def test_every_module_has_examples(module):
+    """pytest's --doctest-modules runs them; here only their presence is checked."""
+    finder = doctest.DocTestFinder()
+    assert sum(len(t.examples) for t in finder.find(importlib.import_module(module))) > 0
