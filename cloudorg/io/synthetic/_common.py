@@ -1,18 +1,23 @@
 """Helpers shared by the synthetic ABI and MODIS writers.
 
 Time handling, the Earth–Sun distance, quantisation of physical values to the scaled
-integers of L1b files, the band ↔ quantity look-up from :mod:`cloudorg.quantities`, and
-checks of a fields dataset.
+integers of L1b files, the band ↔ quantity look-up from :mod:`cloudorg.quantities`,
+checks of a fields dataset, and the YAML attribute tables of the writers
+(:func:`load_table`, :func:`render`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import Any
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from cloudorg.errors import ConfigError
 from cloudorg.quantities import QUANTITIES
@@ -101,3 +106,80 @@ def check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
             f"-90 <= lat_min < lat_max <= 90, got {bounds!r}"
         )
     return lon_min, lon_max, lat_min, lat_max
+
+
+def _typed(node: Any) -> Any:
+    """Replace every ``{dtype: ..., value: ...}`` mapping of a YAML tree by a numpy value."""
+    if isinstance(node, dict):
+        if set(node) == {"dtype", "value"}:
+            if isinstance(node["value"], list):
+                return np.array(node["value"], dtype=node["dtype"])
+            return np.dtype(node["dtype"]).type(node["value"])
+        return {key: _typed(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_typed(value) for value in node]
+    return node
+
+
+def load_table(name: str) -> dict[str, Any]:
+    """Read a YAML attribute table shipped with :mod:`cloudorg.io.synthetic`.
+
+    A mapping of exactly the keys ``dtype`` and ``value`` becomes a numpy scalar (or an
+    array, for a list value) of that dtype; everything else keeps its YAML type.
+
+    Parameters
+    ----------
+    name : str
+        File name inside the package, e.g. ``abi.yaml``.
+
+    Returns
+    -------
+    dict
+        The table, in file order.
+
+    Examples
+    --------
+    >>> table = load_table("abi.yaml")
+    >>> dqf = table["variables"]["DQF"]["attrs"]
+    >>> dqf["valid_range"], type(dqf["number_of_qf_values"]).__name__
+    (array([0, 4], dtype=int8), 'int8')
+    """
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return _typed(yaml.safe_load(text))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render(node: Any, context: dict[str, Any]) -> Any:
+    """Fill the ``{placeholders}`` of the strings of a table from ``context``.
+
+    A string that is a single bare placeholder (``"{kappa0}"``) becomes the context value
+    itself, of whatever type; other strings are filled with :meth:`str.format`. Mappings
+    and lists are rendered item by item; other values are returned unchanged.
+
+    Parameters
+    ----------
+    node : object
+        A table, or part of one (see :func:`load_table`).
+    context : dict
+        Values of the placeholders.
+
+    Returns
+    -------
+    object
+        A rendered copy of ``node``.
+
+    Examples
+    --------
+    >>> render({"a": "{x}", "b": "{x:g} km", "c": [1, "{y}"]}, {"x": 2.0, "y": "two"})
+    {'a': 2.0, 'b': '2 km', 'c': [1, 'two']}
+    """
+    if isinstance(node, dict):
+        return {key: render(value, context) for key, value in node.items()}
+    if isinstance(node, list):
+        return [render(value, context) for value in node]
+    if isinstance(node, str):
+        whole = _PLACEHOLDER.fullmatch(node)
+        return context[whole[1]] if whole else node.format_map(context)
+    return node

@@ -6,7 +6,9 @@ The files mirror NOAA's ``OR_ABI-L1b-Rad*`` products (PUG L1b vol. 3) as far as 
 the ``goes_imager_projection`` grid mapping; ``x``/``y`` scan angles (radians, scaled
 ``int16``) on the ABI fixed grid; ``t``, ``time_bounds``, ``band_id``, ``band_wavelength``,
 ``esun``, ``kappa0``, ``earth_sun_distance_anomaly_in_AU``, ``planck_fk1/fk2/bc1/bc2`` and
-NOAA's global attributes.
+NOAA's global attributes. The bands, platforms, sectors and every attribute are tables in
+``abi.yaml`` beside this module; the values that depend on the band, the times or the
+file fill their ``{placeholders}`` (see :func:`cloudorg.io.synthetic._common.render`).
 
 The sector is cut from the full-disk fixed grid (edges on the 2 km grid, as NOAA's are)
 so that it covers the fields' extent plus a margin; pixels off that extent hold the fill
@@ -35,6 +37,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import netCDF4
 import numpy as np
@@ -49,6 +52,8 @@ from cloudorg.io.synthetic._common import (
     check_fields,
     earth_sun_distance,
     fields_extent,
+    load_table,
+    render,
     to_counts,
 )
 from cloudorg.io.synthetic.fields import sample_fields
@@ -110,20 +115,12 @@ class AbiBand:
         return 28e-6 * self.resolution_km
 
 
+_TABLE = load_table("abi.yaml")
+"""Bands, platforms, sectors and the attributes of every variable (``abi.yaml``)."""
+
 ABI_BANDS: dict[str, AbiBand] = {
-    b.name: b
-    for b in (
-        AbiBand(1, 0.47, 1.0, 10, 0.8121064, -25.936647, esun=2017.1648),
-        AbiBand(2, 0.64, 0.5, 12, 0.15859237, -20.289911, esun=1631.3351),
-        AbiBand(3, 0.86, 1.0, 10, 0.37691253, -12.037643, esun=957.0699),
-        AbiBand(5, 1.61, 1.0, 10, 0.09580004, -3.0596137, esun=242.54),
-        AbiBand(
-            13, 10.33, 2.0, 12, 0.04572892, -1.6443, planck=(10803.3, 1392.74, 0.0755, 0.99975)
-        ),
-        AbiBand(
-            14, 11.19, 2.0, 12, 0.049492206, -1.7187, planck=(8510.22, 1286.27, 0.22516, 0.9992)
-        ),
-    )
+    f"C{spec['number']:02d}": AbiBand(**{**spec, "planck": tuple(spec.get("planck", ())) or None})
+    for spec in _TABLE["bands"]
 }
 """Bands the writer can make (representative GOES-16 calibration constants)."""
 
@@ -136,26 +133,11 @@ class _Platform:
     instrument_id: str
 
 
-_PLATFORMS = {
-    "G16": _Platform("GOES-East", -75.0, -75.2, "FM1"),
-    "G17": _Platform("GOES-West", -137.0, -137.2, "FM2"),
-    "G18": _Platform("GOES-West", -137.0, -137.0, "FM3"),
-    "G19": _Platform("GOES-East", -75.0, -75.2, "FM4"),
-}
+_PLATFORMS = {name: _Platform(**spec) for name, spec in _TABLE["platforms"].items()}
 # scene_id and scan duration (s) per sector; the file is created 3 s after the scan ends
 _SECTORS = {
-    "M1": ("Mesoscale", 57.0),
-    "M2": ("Mesoscale", 57.0),
-    "C": ("CONUS", 297.0),
-    "F": ("Full Disk", 597.0),
+    name: (spec["scene_id"], spec["duration_s"]) for name, spec in _TABLE["sectors"].items()
 }
-_DQF_MEANINGS = (
-    "good_pixel_qf",
-    "conditionally_usable_pixel_qf",
-    "out_of_range_pixel_qf",
-    "no_value_pixel_qf",
-    "focal_plane_temperature_threshold_exceeded_qf",
-)
 
 
 @dataclass(frozen=True)
@@ -506,584 +488,143 @@ def _write_file(
     lon_0: float,
     scene_id: str,
 ) -> None:
-    start, end, _ = times
+    context = {
+        **_TABLE["kinds"]["reflective" if band.esun is not None else "emissive"],
+        **_file_context(path.name, platform, plat, scene_id, lon_0, times),
+        **_band_context(band, kappa0, esd),
+        **_grid_context(grid, band, lonlat),
+        **_pixel_context(band, counts),
+    }
     ny, nx = counts.shape
+    chunks = {"zlib": True, "complevel": 1, "chunksizes": (min(250, ny), min(250, nx))}
     with netCDF4.Dataset(path, "w", format="NETCDF4") as nc:
-        nc.setncatts(_global_attrs(path.name, band, plat, platform, scene_id, times))
-        for dim, size in (
-            ("y", ny),
-            ("x", nx),
-            ("number_of_time_bounds", 2),
-            ("band", 1),
-            ("number_of_image_bounds", 2),
-        ):
+        nc.setncatts(render(_TABLE["global_attributes"], context))
+        for dim, size in render(_TABLE["dimensions"], context).items():
             nc.createDimension(dim, size)
-        _write_rad(nc, band, counts)
-        _write_dqf(nc, counts == band.fill)
-        mid = (start + (end - start) / 2 - J2000).total_seconds()
-        _var(
-            nc,
-            "t",
-            "f8",
-            (),
-            mid,
-            long_name="J2000 epoch mid-point between the start and end image scan in seconds",
-            standard_name="time",
-            units="seconds since 2000-01-01 12:00:00",
-            axis="T",
-            bounds="time_bounds",
-        )
-        _write_axes(nc, grid, band)
-        _var(
-            nc,
-            "time_bounds",
-            "f8",
-            ("number_of_time_bounds",),
-            [(start - J2000).total_seconds(), (end - J2000).total_seconds()],
-            long_name="Scan start and end times in seconds since epoch (2000-01-01 12:00:00)",
-        )
-        _write_projection(nc, lon_0, plat, lonlat)
-        _write_band_info(nc, band, kappa0, esd)
-        _write_statistics(nc, band, counts)
-        l0_files = re.sub(r"L1b-Rad(\w+)-(M\d)C\d\d_", r"L0-\1-\2_", path.name)
-        _write_containers(nc, re.sub(r"_c\d+\.nc$", "_c*.nc", l0_files))
+        for name, spec in render(_TABLE["variables"], context).items():
+            var = nc.createVariable(
+                name,
+                spec["datatype"],
+                tuple(spec.get("dims", ())),
+                fill_value=spec.get("fill"),
+                **(chunks if spec.get("compress") else {}),
+            )
+            var.set_auto_maskandscale(False)
+            var.setncatts(spec["attrs"])
+            if "value" in spec:
+                var[...] = spec["value"]
 
 
-def _var(
-    nc: netCDF4.Dataset,
-    name: str,
-    dtype: str,
-    dims: tuple[str, ...],
-    value: object,
-    fill: object = None,
-    **attrs: object,
-) -> netCDF4.Variable:
-    var = nc.createVariable(name, dtype, dims, fill_value=fill)
-    var.set_auto_maskandscale(False)
-    var.setncatts(attrs)
-    if value is not None:
-        var[...] = value
-    return var
-
-
-def _global_attrs(
+def _file_context(
     filename: str,
-    band: AbiBand,
-    plat: _Platform,
     platform: str,
+    plat: _Platform,
     scene_id: str,
+    lon_0: float,
     times: tuple[dt.datetime, dt.datetime, dt.datetime],
-) -> dict[str, str]:
+) -> dict[str, Any]:
+    """Names, times and projection of a file."""
     start, end, created = times
-    reflective = band.esun is not None
-    kind = "reflective" if reflective else "emissive"
-    res = f"{band.resolution_km:g}km at nadir"
+    l0_files = re.sub(r"L1b-Rad(\w+)-(M\d)C\d\d_", r"L0-\1-\2_", filename)
     return {
-        "naming_authority": "gov.nesdis.noaa",
-        "Conventions": "CF-1.7",
-        "standard_name_vocabulary": "CF Standard Name Table (v35, 20 July 2016)",
-        "institution": "DOC/NOAA/NESDIS > U.S. Department of Commerce, National Oceanic and "
-        "Atmospheric Administration, National Environmental Satellite, Data, and Information "
-        "Services",
-        "project": "GOES",
-        "production_site": "WCDAS",
-        "production_environment": "OE",
-        "spatial_resolution": res,
-        "Metadata_Conventions": "Unidata Dataset Discovery v1.0",
+        "filename": filename,
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, filename)),
+        "l0_files": re.sub(r"_c\d+\.nc$", "_c*.nc", l0_files),
+        "platform": platform,
         "orbital_slot": plat.orbital_slot,
-        "platform_ID": platform,
-        "instrument_type": "GOES R Series Advanced Baseline Imager",
+        "instrument_id": plat.instrument_id,
         "scene_id": scene_id,
-        "instrument_ID": plat.instrument_id,
-        "title": "ABI L1b Radiances",
-        "summary": f"Single {kind} band ABI L1b Radiance Products are digital maps of outgoing "
-        "radiance values at the top of the atmosphere for "
-        + ("visible and near-IR bands." if reflective else "IR bands."),
-        "keywords": "SPECTRAL/ENGINEERING > "
-        + (
-            "VISIBLE WAVELENGTHS > VISIBLE RADIANCE"
-            if reflective
-            else "INFRARED WAVELENGTHS > INFRARED RADIANCE"
-        ),
-        "keywords_vocabulary": "NASA Global Change Master Directory (GCMD) Earth Science "
-        "Keywords, Version 7.0.0.0.0",
-        "iso_series_metadata_id": "a70be540-c38b-11e0-962b-0800200c9a66",
-        "license": "Unclassified data.  Access is restricted to approved users only.",
-        "processing_level": "National Aeronautics and Space Administration (NASA) L1b",
-        "cdm_data_type": "Image",
-        "dataset_name": filename,
-        "production_data_source": "Realtime",
-        "timeline_id": "ABI Mode 6",
         "date_created": _iso(created),
         "time_coverage_start": _iso(start),
         "time_coverage_end": _iso(end),
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, filename)),
-        "comment": "Synthetic file written by cloudorg.io.synthetic (not NOAA data).",
+        "t": (start + (end - start) / 2 - J2000).total_seconds(),
+        "time_bounds": [(start - J2000).total_seconds(), (end - J2000).total_seconds()],
+        "perspective_point_height": PERSPECTIVE_POINT_HEIGHT,
+        "semi_major_axis": SEMI_MAJOR_AXIS,
+        "semi_minor_axis": SEMI_MINOR_AXIS,
+        "inverse_flattening": INVERSE_FLATTENING,
+        "satellite_height_km": np.float32(PERSPECTIVE_POINT_HEIGHT / 1000),
+        "lon_0": lon_0,
+        "lon_nadir": np.float32(lon_0),
+        "nominal_lon": np.float32(plat.nominal_lon),
     }
 
 
-def _write_rad(nc: netCDF4.Dataset, band: AbiBand, counts: np.ndarray) -> None:
-    reflective = band.esun is not None
-    ny, nx = counts.shape
-    rad = nc.createVariable(
-        "Rad",
-        "i2",
-        ("y", "x"),
-        zlib=True,
-        complevel=1,
-        chunksizes=(min(250, ny), min(250, nx)),
-        fill_value=np.int16(band.fill),
-    )
-    rad.set_auto_maskandscale(False)
-    step = f"{band.ifov_rad:.6f}"
-    rad.setncatts(
-        {
-            "long_name": "ABI L1b Radiances",
-            "standard_name": "toa_outgoing_radiance_per_unit_wavelength"
-            if reflective
-            else "toa_outgoing_radiance_per_unit_wavenumber",
-            "_Unsigned": "true",
-            "sensor_band_bit_depth": np.int8(band.bit_depth),
-            "valid_range": np.array([0, band.fill - 1], dtype=np.int16),
-            "scale_factor": np.float32(band.scale_factor),
-            "add_offset": np.float32(band.add_offset),
-            "units": "W m-2 sr-1 um-1" if reflective else "mW m-2 sr-1 (cm-1)-1",
-            "resolution": f"y: {step} rad x: {step} rad",
-            "coordinates": "band_id band_wavelength t y x",
-            "grid_mapping": "goes_imager_projection",
-            "cell_methods": "t: point area: point",
-            "ancillary_variables": "DQF",
-        }
-    )
-    rad[:] = counts.view(np.int16)
+def _band_context(band: AbiBand, kappa0: float, esd: float) -> dict[str, Any]:
+    """Radiometric constants of a band; emissive bands have no esun/kappa0, reflective no Planck."""
+    planck = band.planck if band.planck is not None else (-999.0,) * 4
+    top = band.add_offset + (band.fill - 1) * band.scale_factor
+    return {
+        "resolution_km": band.resolution_km,
+        "ifov_rad": band.ifov_rad,
+        "interval_rad": 2 * band.ifov_rad,
+        "rad_fill": np.int16(band.fill),
+        "bit_depth": np.int8(band.bit_depth),
+        "rad_valid_range": np.array([0, band.fill - 1], dtype=np.int16),
+        "rad_scale_factor": np.float32(band.scale_factor),
+        "rad_add_offset": np.float32(band.add_offset),
+        "radiance_valid_range": np.array([band.add_offset, top], dtype=np.float32),
+        "band_id": np.array([band.number], dtype=np.int8),
+        "band_wavelength": np.array([band.wavelength_um], np.float32),
+        "esun": np.float32(band.esun if band.esun is not None else -999.0),
+        "kappa0": np.float32(kappa0 if band.esun is not None else -999.0),
+        **{
+            f"planck_{name}": np.float32(value)
+            for name, value in zip(("fk1", "fk2", "bc1", "bc2"), planck, strict=True)
+        },
+        "esd": np.float32(esd),
+    }
 
 
-def _write_dqf(nc: netCDF4.Dataset, missing: np.ndarray) -> None:
-    ny, nx = missing.shape
-    dqf = nc.createVariable(
-        "DQF",
-        "i1",
-        ("y", "x"),
-        zlib=True,
-        complevel=1,
-        chunksizes=(min(250, ny), min(250, nx)),
-        fill_value=np.int8(-1),
-    )
-    dqf.set_auto_maskandscale(False)
-    frac_missing = float(missing.mean())
-    dqf.setncatts(
-        {
-            "long_name": "ABI L1b Radiances data quality flags",
-            "standard_name": "status_flag",
-            "_Unsigned": "true",
-            "valid_range": np.array([0, 4], dtype=np.int8),
-            "units": "1",
-            "coordinates": "band_id band_wavelength t y x",
-            "grid_mapping": "goes_imager_projection",
-            "cell_methods": "t: point area: point",
-            "flag_values": np.arange(5, dtype=np.int8),
-            "flag_meanings": " ".join(_DQF_MEANINGS),
-            "number_of_qf_values": np.int8(5),
-            "percent_good_pixel_qf": np.float32(1.0 - frac_missing),
-            "percent_conditionally_usable_pixel_qf": np.float32(0.0),
-            "percent_out_of_range_pixel_qf": np.float32(0.0),
-            "percent_no_value_pixel_qf": np.float32(frac_missing),
-            "percent_focal_plane_temperature_threshold_exceeded_qf": np.float32(0.0),
-        }
-    )
-    dqf[:] = np.where(missing, 3, 0).astype(np.int8)
-
-
-def _write_axes(nc: netCDF4.Dataset, grid: FixedGrid, band: AbiBand) -> None:
+def _grid_context(
+    grid: FixedGrid, band: AbiBand, lonlat: tuple[np.ndarray, np.ndarray]
+) -> dict[str, Any]:
+    """Scan-angle axes, image centre and bounds, and the lon/lat extent of the pixels."""
     x, y = _pixel_axes(grid, band)
     step = np.float32(round(band.ifov_rad, 6))
-    for name, axis, sign in (("y", y, -1), ("x", x, 1)):
-        var = nc.createVariable(name, "i2", (name,))
-        var.set_auto_maskandscale(False)
-        var.setncatts(
-            {
-                "scale_factor": np.float32(sign * step),
-                "add_offset": np.float32(axis[0]),
-                "units": "rad",
-                "axis": name.upper(),
-                "long_name": f"GOES fixed grid projection {name}-coordinate",
-                "standard_name": f"projection_{name}_coordinate",
-            }
-        )
-        var[:] = np.arange(axis.size, dtype=np.int16)
     x_edges = (grid.x_west, round(grid.x_west + grid.n_x * _GRID_2KM, 6))
     y_edges = (grid.y_north, round(grid.y_north - grid.n_y * _GRID_2KM, 6))
-    for name, edges, long in (("y", y_edges, "north/south"), ("x", x_edges, "west/east")):
-        _var(
-            nc,
-            f"{name}_image",
-            "f4",
-            (),
-            np.float32(np.mean(edges)),
-            long_name=f"GOES-R fixed grid projection {name}-coordinate center of image",
-            standard_name=f"projection_{name}_coordinate",
-            units="rad",
-            axis=name.upper(),
-        )
-        _var(
-            nc,
-            f"{name}_image_bounds",
-            "f4",
-            ("number_of_image_bounds",),
-            np.asarray(edges, dtype=np.float32),
-            long_name=f"GOES-R fixed grid projection {name}-coordinate {long} extent of image",
-            units="rad",
-        )
-
-
-def _write_projection(
-    nc: netCDF4.Dataset, lon_0: float, plat: _Platform, lonlat: tuple[np.ndarray, np.ndarray]
-) -> None:
-    _var(
-        nc,
-        "goes_imager_projection",
-        "i4",
-        (),
-        None,
-        long_name="GOES-R ABI fixed grid projection",
-        grid_mapping_name="geostationary",
-        perspective_point_height=PERSPECTIVE_POINT_HEIGHT,
-        semi_major_axis=SEMI_MAJOR_AXIS,
-        semi_minor_axis=SEMI_MINOR_AXIS,
-        inverse_flattening=INVERSE_FLATTENING,
-        latitude_of_projection_origin=0.0,
-        longitude_of_projection_origin=lon_0,
-        sweep_angle_axis="x",
-    )
-    fill = np.float32(-999.0)
-    _var(
-        nc,
-        "nominal_satellite_subpoint_lat",
-        "f4",
-        (),
-        np.float32(0.0),
-        fill,
-        long_name="nominal satellite subpoint latitude (platform latitude)",
-        standard_name="latitude",
-        units="degrees_north",
-    )
-    _var(
-        nc,
-        "nominal_satellite_subpoint_lon",
-        "f4",
-        (),
-        np.float32(plat.nominal_lon),
-        fill,
-        long_name="nominal satellite subpoint longitude (platform longitude)",
-        standard_name="longitude",
-        units="degrees_east",
-    )
-    _var(
-        nc,
-        "nominal_satellite_height",
-        "f4",
-        (),
-        np.float32(PERSPECTIVE_POINT_HEIGHT / 1000),
-        fill,
-        long_name="nominal satellite height above GRS 80 ellipsoid (platform altitude)",
-        standard_name="height_above_reference_ellipsoid",
-        units="km",
-    )
     lon, lat = lonlat
     ok = np.isfinite(lon) & np.isfinite(lat)
-    extent = {
-        "geospatial_westbound_longitude": lon[ok].min(),
-        "geospatial_northbound_latitude": lat[ok].max(),
-        "geospatial_eastbound_longitude": lon[ok].max(),
-        "geospatial_southbound_latitude": lat[ok].min(),
-        "geospatial_lat_center": lat[ok].mean(),
-        "geospatial_lon_center": lon[ok].mean(),
-        "geospatial_lat_nadir": 0.0,
-        "geospatial_lon_nadir": lon_0,
+    return {
+        "ny": y.size,
+        "nx": x.size,
+        "y_index": np.arange(y.size, dtype=np.int16),
+        "x_index": np.arange(x.size, dtype=np.int16),
+        "y_scale_factor": np.float32(-step),
+        "y_add_offset": np.float32(y[0]),
+        "x_scale_factor": np.float32(step),
+        "x_add_offset": np.float32(x[0]),
+        "y_image": np.float32(np.mean(y_edges)),
+        "y_image_bounds": np.asarray(y_edges, dtype=np.float32),
+        "x_image": np.float32(np.mean(x_edges)),
+        "x_image_bounds": np.asarray(x_edges, dtype=np.float32),
+        "lon_min": np.float32(lon[ok].min()),
+        "lon_max": np.float32(lon[ok].max()),
+        "lat_min": np.float32(lat[ok].min()),
+        "lat_max": np.float32(lat[ok].max()),
+        "lon_mean": np.float32(lon[ok].mean()),
+        "lat_mean": np.float32(lat[ok].mean()),
     }
-    _var(
-        nc,
-        "geospatial_lat_lon_extent",
-        "f4",
-        (),
-        None,
-        **{k: np.float32(v) for k, v in extent.items()},
-        geospatial_lat_units="degrees_north",
-        geospatial_lon_units="degrees_east",
-        long_name="geospatial latitude and longitude references",
-    )
-    _var(
-        nc,
-        "yaw_flip_flag",
-        "i1",
-        (),
-        np.int8(0),
-        np.int8(-1),
-        long_name="Flag indicating the spacecraft is operating in yaw flip configuration",
-        _Unsigned="true",
-        valid_range=np.array([0, 1], dtype=np.int8),
-        units="1",
-        coordinates="t",
-        flag_values=np.array([0, 1], dtype=np.int8),
-        flag_meanings="false true",
-    )
 
 
-def _write_band_info(nc: netCDF4.Dataset, band: AbiBand, kappa0: float, esd: float) -> None:
-    fill = np.float32(-999.0)
-    coords = "band_id band_wavelength t"
-    _var(
-        nc,
-        "band_id",
-        "i1",
-        ("band",),
-        np.array([band.number], dtype=np.int8),
-        long_name="ABI band number",
-        standard_name="sensor_band_identifier",
-        units="1",
-    )
-    _var(
-        nc,
-        "band_wavelength",
-        "f4",
-        ("band",),
-        np.array([band.wavelength_um], np.float32),
-        long_name="ABI band central wavelength",
-        standard_name="sensor_band_central_radiation_wavelength",
-        units="um",
-    )
-    reflective = band.esun is not None
-    _var(
-        nc,
-        "esun",
-        "f4",
-        (),
-        np.float32(band.esun if reflective else -999.0),
-        fill,
-        long_name="bandpass-weighted solar irradiance at the mean Earth-Sun distance",
-        standard_name="toa_shortwave_irradiance_per_unit_wavelength",
-        units="W m-2 um-1",
-        coordinates=coords,
-        cell_methods="t: mean",
-    )
-    _var(
-        nc,
-        "kappa0",
-        "f4",
-        (),
-        np.float32(kappa0 if reflective else -999.0),
-        fill,
-        long_name="Inverse of the incoming top of atmosphere radiance at current earth-sun "
-        "distance (PI d2 esun-1)-1, where d is the ratio of instantaneous Earth-Sun distance "
-        "divided by the mean Earth-Sun distance, esun is the bandpass-weighted solar "
-        "irradiance and PI is a standard constant used to convert ABI L1b radiance to "
-        "reflectance",
-        units="(W m-2 um-1)-1",
-        coordinates=coords,
-        cell_methods="t: mean",
-    )
-    planck = band.planck if band.planck is not None else (-999.0,) * 4
-    long_names = {
-        "planck_fk1": (
-            "wavenumber-dependent coefficient (2 h c2/ nu3) used in the ABI emissive "
-            "band monochromatic brightness temperature computation, where nu "
-            "=central wavenumber and h and c are standard constants",
-            "W m-1",
-        ),
-        "planck_fk2": (
-            "wavenumber-dependent coefficient (h c nu/b) used in the ABI emissive "
-            "band monochromatic brightness temperature computation, where nu = "
-            "central wavenumber and h, c, and b are standard constants",
-            "K",
-        ),
-        "planck_bc1": (
-            "spectral bandpass correction offset for brightness temperature (B(nu) - "
-            "bc_1)/bc_2 where B()=planck_function() and nu=wavenumber",
-            "K",
-        ),
-        "planck_bc2": (
-            "spectral bandpass correction scale factor for brightness temperature "
-            "(B(nu) - bc_1)/bc_2 where B()=planck_function() and nu=wavenumber",
-            "1",
-        ),
-    }
-    for (name, (long_name, units)), value in zip(long_names.items(), planck, strict=True):
-        _var(
-            nc,
-            name,
-            "f4",
-            (),
-            np.float32(value),
-            fill,
-            long_name=long_name,
-            units=units,
-            coordinates="band_id band_wavelength",
-        )
-    _var(
-        nc,
-        "earth_sun_distance_anomaly_in_AU",
-        "f4",
-        (),
-        np.float32(esd),
-        fill,
-        long_name="earth sun distance anomaly in astronomical units",
-        units="ua",
-        coordinates="t",
-        cell_methods="t: mean",
-    )
-
-
-def _write_statistics(nc: netCDF4.Dataset, band: AbiBand, counts: np.ndarray) -> None:
-    """Pixel counts, radiance statistics and instrument-state scalars, as NOAA writes them."""
+def _pixel_context(band: AbiBand, counts: np.ndarray) -> dict[str, Any]:
+    """Radiance counts, quality flags, pixel counts and radiance statistics, as NOAA's."""
     valid = counts != band.fill
     radiance = counts[valid] * np.float64(band.scale_factor) + band.add_offset
-    area = {
-        "coordinates": "band_id band_wavelength t y_image x_image",
-        "grid_mapping": "goes_imager_projection",
-    }
-    interval = f"interval: {2 * band.ifov_rad:.6f} rad comment:"
-    good = "good and conditionally usable quality pixels only"
-    for name, value, long_name, comment in (
-        (
-            "valid_pixel_count",
-            int(valid.sum()),
-            "number of good and conditionally usable pixels",
-            good,
-        ),
-        (
-            "missing_pixel_count",
-            int((~valid).sum()),
-            "number of missing pixels",
-            "missing ABI fixed grid pixels only",
-        ),
-        (
-            "saturated_pixel_count",
-            0,
-            "number of saturated pixels",
-            "radiometrically saturated geolocated/not missing pixels only",
-        ),
-        (
-            "undersaturated_pixel_count",
-            0,
-            "number of undersaturated pixels",
-            "radiometrically undersaturated geolocated/not missing pixels only",
-        ),
-        (
-            "focal_plane_temperature_threshold_exceeded_count",
-            0,
-            "number of pixels whose temperatures exceeded the threshold",
-            "temperature exceeded pixels only",
-        ),
-    ):
-        _var(
-            nc,
-            name,
-            "i4",
-            (),
-            np.int32(value),
-            np.int32(-1),
-            long_name=long_name,
-            units="count",
-            **area,
-            cell_methods=f"t: sum area: sum ({interval} {comment})",
-        )
-    reflective = band.esun is not None
-    rad_attrs = {
-        "standard_name": "toa_outgoing_radiance_per_unit_wavelength"
-        if reflective
-        else "toa_outgoing_radiance_per_unit_wavenumber",
-        "units": "W m-2 sr-1 um-1" if reflective else "mW m-2 sr-1 (cm-1)-1",
-    }
-    top = band.add_offset + (band.fill - 1) * band.scale_factor
-    valid_range = np.array([band.add_offset, top], dtype=np.float32)
     stats = [radiance.min(), radiance.max(), radiance.mean(), radiance.std()]
     if not radiance.size:
         stats = [-999.0] * 4
-    for (name, long_name, method), value in zip(
-        (
-            ("min_radiance_value_of_valid_pixels", "minimum radiance value of pixels", "minimum"),
-            ("max_radiance_value_of_valid_pixels", "maximum radiance value of pixels", "maximum"),
-            ("mean_radiance_value_of_valid_pixels", "mean radiance value of pixels", "mean"),
-            (
-                "std_dev_radiance_value_of_valid_pixels",
-                "standard deviation of radiance values of pixels",
-                "standard_deviation",
-            ),
-        ),
-        stats,
-        strict=True,
-    ):
-        extra = {} if method == "standard_deviation" else {"valid_range": valid_range}
-        _var(
-            nc,
-            name,
-            "f4",
-            (),
-            np.float32(value),
-            np.float32(-999.0),
-            long_name=long_name,
-            **rad_attrs,
-            **extra,
-            **area,
-            cell_methods=f"t: sum area: {method} ({interval} {good})",
-        )
-    fill = np.float32(-999.0)
-    for name, value, long_name in (
-        ("maximum_focal_plane_temperature", 81.0, "maximum focal plane temperature value"),
-        (
-            "focal_plane_temperature_threshold_increasing",
-            100.0,
-            "focal plane temperature threshold increasing bounds value",
-        ),
-        (
-            "focal_plane_temperature_threshold_decreasing",
-            101.0,
-            "focal plane temperature threshold decreasing bounds value",
-        ),
-    ):
-        _var(
-            nc,
-            name,
-            "f4",
-            (),
-            np.float32(value),
-            fill,
-            long_name=long_name,
-            units="K",
-            valid_range=np.array([0.0, 999.0], dtype=np.float32),
-        )
-    _var(
-        nc,
-        "percent_uncorrectable_L0_errors",
-        "f4",
-        (),
-        np.float32(0.0),
-        fill,
-        long_name="percent data lost due to uncorrectable L0 errors",
-        units="percent",
-        valid_range=np.array([0.0, 1.0], dtype=np.float32),
-        coordinates="t y_image x_image",
-        grid_mapping="goes_imager_projection",
-        cell_methods="t: sum area: sum (uncorrectable L0 errors only)",
-    )
-
-
-def _write_containers(nc: netCDF4.Dataset, l0_files: str) -> None:
-    """The empty ``*_container`` variables that carry provenance attributes."""
-    containers = {
-        "algorithm_dynamic_input_data_container": {
-            "long_name": "container for filenames of dynamic algorithm input data",
-            "input_ABI_L0_data": l0_files,
-        },
-        "processing_parm_version_container": {
-            "long_name": "container for processing parameter filenames",
-            "L1b_processing_parm_version": "OR-PARM-RAD_v01r00.zip",
-        },
-        "algorithm_product_version_container": {
-            "long_name": "container for algorithm package filename and product version",
-            "algorithm_version": "OR_ABI-L1b-ALG-RAD_v01r00.zip",
-            "product_version": "v01r00",
+    frac_missing = float((~valid).mean())
+    return {
+        "counts": counts.view(np.int16),
+        "dqf": np.where(valid, 0, 3).astype(np.int8),
+        "percent_good": np.float32(1.0 - frac_missing),
+        "percent_missing": np.float32(frac_missing),
+        "valid_pixel_count": np.int32(valid.sum()),
+        "missing_pixel_count": np.int32((~valid).sum()),
+        **{
+            f"{name}_radiance": np.float32(value)
+            for name, value in zip(("min", "max", "mean", "std"), stats, strict=True)
         },
     }
-    for name, attrs in containers.items():
-        _var(nc, name, "i4", (), None, **attrs)

@@ -16,6 +16,9 @@ The granule follows NASA's Collection 6.1 layout as satpy's ``modis_l1b`` reader
   with ``SHORTNAME`` (satpy takes the resolution from it), ``RANGEBEGINNINGDATE/TIME``,
   ``ASSOCIATEDPLATFORMSHORTNAME``, ``DAYNIGHTFLAG`` and the bounding polygon.
 
+The band constants, SDS attributes and ECS metadata trees are tables in ``modis.yaml``
+beside this module, filled per granule (see :func:`cloudorg.io.synthetic._common.render`).
+
 The swath is an idealised sun-synchronous pass (705 km, 98.2° inclination, 1.418 mrad
 frames, ±55° scan, no bow-tie) whose ground track crosses the centre of the fields.
 Aqua's daytime passes are ascending (row 0 in the south), Terra's descending; night
@@ -41,6 +44,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyproj
@@ -55,6 +59,8 @@ from cloudorg.io.synthetic._common import (
     check_fields,
     earth_sun_distance,
     fields_extent,
+    load_table,
+    render,
     to_counts,
 )
 from cloudorg.io.synthetic.fields import FIELD_QUANTITIES, sample_fields
@@ -70,45 +76,13 @@ _VALID_MAX = 32767
 _SI_REFL_OFFSET = 316.9722
 _SI_EMIS_OFFSET = 1577.3397
 
-# satpy's modis_l1b calibrate_bt constants: effective central wavenumber (cm-1),
-# temperature correction slope and intercept (K) of the emissive bands.
-_EMISSIVE_CONSTANTS = {
-    "20": (2.641775e3, 9.993411e-1, 4.770532e-1),
-    "21": (2.505277e3, 9.998646e-1, 9.262664e-2),
-    "22": (2.518028e3, 9.998584e-1, 9.757996e-2),
-    "23": (2.465428e3, 9.998682e-1, 8.929242e-2),
-    "24": (2.235815e3, 9.998819e-1, 7.310901e-2),
-    "25": (2.200346e3, 9.998845e-1, 7.060415e-2),
-    "27": (1.477967e3, 9.994877e-1, 2.204921e-1),
-    "28": (1.362737e3, 9.994918e-1, 2.046087e-1),
-    "29": (1.173190e3, 9.995495e-1, 1.599191e-1),
-    "30": (1.027715e3, 9.997398e-1, 8.253401e-2),
-    "31": (9.080884e2, 9.995608e-1, 1.302699e-1),
-    "32": (8.315399e2, 9.997256e-1, 7.181833e-2),
-    "33": (7.483394e2, 9.999160e-1, 1.972608e-2),
-    "34": (7.308963e2, 9.999167e-1, 1.913568e-2),
-    "35": (7.188681e2, 9.999191e-1, 1.817817e-2),
-    "36": (7.045367e2, 9.999281e-1, 1.583042e-2),
-}
-# Brightness temperature of each emissive band relative to band 31 (K): window bands
-# are close to it, CO2 and water-vapour bands see colder, higher layers.
-_EMISSIVE_DELTA_K = {
-    "20": 1.5,
-    "21": 1.0,
-    "22": 0.5,
-    "23": -0.5,
-    "24": -45.0,
-    "25": -30.0,
-    "27": -55.0,
-    "28": -40.0,
-    "29": -1.5,
-    "30": -25.0,
-    "31": 0.0,
-    "32": -1.5,
-    "33": -25.0,
-    "34": -35.0,
-    "35": -45.0,
-    "36": -60.0,
+_TABLE = load_table("modis.yaml")
+"""Bands, platforms, SDS attributes and ECS metadata of the granules (``modis.yaml``)."""
+# satpy's calibrate_bt constants and the offset from band 31 (K) of each emissive band
+_EMISSIVE = _TABLE["emissive_bands"]
+_PLATFORMS = {
+    name: (spec["name"], spec["prefix"], spec["day_ascending"])
+    for name, spec in _TABLE["platforms"].items()
 }
 
 
@@ -120,41 +94,6 @@ class _ReflectiveBand:
     transmission: float = 1.0  # gaseous absorption
 
 
-# Reflective bands: central wavelength, solar irradiance, gaseous transmission.
-_REFLECTIVE = {
-    "EV_250_Aggr1km_RefSB": (("1", 0.645, 1606.0), ("2", 0.858, 974.0)),
-    "EV_500_Aggr1km_RefSB": (
-        ("3", 0.469, 2050.0),
-        ("4", 0.555, 1848.0),
-        ("5", 1.240, 476.0),
-        ("6", 1.640, 240.0),
-        ("7", 2.130, 89.0),
-    ),
-    "EV_1KM_RefSB": (
-        ("8", 0.412, 1747.0),
-        ("9", 0.443, 1884.0),
-        ("10", 0.488, 1956.0),
-        ("11", 0.531, 1835.0),
-        ("12", 0.551, 1858.0),
-        ("13lo", 0.667, 1514.0),
-        ("13hi", 0.667, 1514.0),
-        ("14lo", 0.678, 1474.0),
-        ("14hi", 0.678, 1474.0),
-        ("15", 0.748, 1280.0),
-        ("16", 0.869, 965.0),
-        ("17", 0.905, 898.0, 0.8),
-        ("18", 0.936, 828.0, 0.35),
-        ("19", 0.940, 812.0, 0.5),
-        ("26", 1.375, 365.0, 0.05),
-    ),
-}
-_BAND_NUMBERS = {
-    "EV_250_Aggr1km_RefSB": "Band_250M",
-    "EV_500_Aggr1km_RefSB": "Band_500M",
-    "EV_1KM_RefSB": "Band_1KM_RefSB",
-    "EV_1KM_Emissive": "Band_1KM_Emissive",
-}
-_PLATFORMS = {"aqua": ("Aqua", "MYD", True), "terra": ("Terra", "MOD", False)}
 _SDC_TYPES = {
     np.dtype(np.uint8): SDC.UINT8,
     np.dtype(np.int8): SDC.INT8,
@@ -177,7 +116,8 @@ def brightness_temperature_to_radiance(bt: np.ndarray, band: str) -> np.ndarray:
     >>> round(float(brightness_temperature_to_radiance(np.array(290.0), "31")), 2)
     8.22
     """
-    cwn, tcs, tci = _EMISSIVE_CONSTANTS[band]
+    constants = _EMISSIVE[band]
+    cwn, tcs, tci = constants["wavenumber"], constants["slope"], constants["intercept"]
     h, c, k = 6.6260755e-34, 2.9979246e8, 1.380658e-23
     wavelength = 1.0 / (cwn * 100.0)  # m
     temperature = np.asarray(bt, dtype=np.float64) * tcs + tci
@@ -185,7 +125,7 @@ def brightness_temperature_to_radiance(bt: np.ndarray, band: str) -> np.ndarray:
 
 
 def _reflective_bands(sds: str) -> list[_ReflectiveBand]:
-    return [_ReflectiveBand(*spec) for spec in _REFLECTIVE[sds]]
+    return [_ReflectiveBand(**spec) for spec in _TABLE["reflective_sds"][sds]["bands"]]
 
 
 def _band_reflectance(
@@ -323,8 +263,24 @@ class _Sds:
     data: np.ndarray
     attrs: dict[str, object]
     fill: object | None = None
-    valid_range: tuple[object, object] | None = None
+    valid_range: np.ndarray | None = None
     geo: bool = False
+
+
+def _sds(
+    name: str,
+    dims: tuple[str, ...],
+    data: np.ndarray,
+    kind: str | None = None,
+    context: dict[str, Any] | None = None,
+    *,
+    geo: bool = False,
+    **attrs: object,
+) -> _Sds:
+    """An SDS with the attributes, fill and valid range of table entry ``kind`` (or ``name``)."""
+    spec = render(_TABLE["sds"][kind or name], context or {})
+    attrs = {**spec["attrs"], **attrs}
+    return _Sds(name, dims, data, attrs, spec.get("fill"), spec.get("valid_range"), geo)
 
 
 def _set_attr(obj: object, name: str, value: object) -> None:
@@ -338,7 +294,7 @@ def _set_attr(obj: object, name: str, value: object) -> None:
 def _odl_value(value: object) -> str:
     if isinstance(value, str):
         return f'"{value}"'
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return "(" + ", ".join(_odl_value(v) for v in value) + ")"
     return repr(value)
 
@@ -360,7 +316,7 @@ def _odl(tree: dict[str, object], depth: int = 0) -> str:
             lines.append(_odl(value, depth + 1))
             lines.append(f"{pad}END_{kind:<19}= {name}\n")
         elif kind == "OBJECT":
-            n_val = len(value) if isinstance(value, tuple) else 1
+            n_val = len(value) if isinstance(value, tuple | list) else 1
             lines += [
                 f"{pad}{'OBJECT':<23}= {name}",
                 f"{pad}  {'NUM_VAL':<21}= {n_val}",
@@ -372,7 +328,9 @@ def _odl(tree: dict[str, object], depth: int = 0) -> str:
     return "\n".join(lines)
 
 
-def _struct_metadata(swath: str, dims: dict[str, int], sds: list[_Sds], maps: str) -> str:
+def _struct_metadata(
+    swath: str, dims: dict[str, int], sds: list[_Sds], maps: list[dict[str, object]]
+) -> str:
     """HDF-EOS ``StructMetadata.0`` of one swath."""
     out = [
         "GROUP=SwathStructure",
@@ -387,9 +345,18 @@ def _struct_metadata(swath: str, dims: dict[str, int], sds: list[_Sds], maps: st
             f"\t\t\t\tSize={size}",
             f"\t\t\tEND_OBJECT=Dimension_{i}",
         ]
+    out += ["\t\tEND_GROUP=Dimension", "\t\tGROUP=DimensionMap"]
+    for i, dim_map in enumerate(maps, 1):
+        out += [
+            f"\t\t\tOBJECT=DimensionMap_{i}",
+            f'\t\t\t\tGeoDimension="{dim_map["GeoDimension"]}"',
+            f'\t\t\t\tDataDimension="{dim_map["DataDimension"]}"',
+            f"\t\t\t\tOffset={dim_map['Offset']}",
+            f"\t\t\t\tIncrement={dim_map['Increment']}",
+            f"\t\t\tEND_OBJECT=DimensionMap_{i}",
+        ]
     out += [
-        "\t\tEND_GROUP=Dimension",
-        maps,
+        "\t\tEND_GROUP=DimensionMap",
         "\t\tGROUP=IndexDimensionMap",
         "\t\tEND_GROUP=IndexDimensionMap",
     ]
@@ -427,7 +394,7 @@ def _write_hdf(
     sds: list[_Sds],
     metadata: dict[str, str],
     global_attrs: dict[str, object],
-    dim_maps: str,
+    dim_maps: list[dict[str, object]],
     compress: bool,
 ) -> None:
     dims: dict[str, int] = {}
@@ -460,16 +427,8 @@ def _write_hdf(
 # --------------------------------------------------------------------------- granule content
 
 
-def _angle(name: str, values: np.ndarray, dims: tuple[str, ...], lo: int) -> _Sds:
-    data = np.rint(np.asarray(values) * 100).astype(np.int16)
-    return _Sds(
-        name,
-        dims,
-        data,
-        {"long_name": name, "units": "degrees", "scale_factor": 0.01},
-        fill=np.int16(-32767),
-        valid_range=(np.int16(lo), np.int16(18000)),
-    )
+def _centidegrees(values: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(values) * 100).astype(np.int16)
 
 
 def _geo_sds(
@@ -480,94 +439,50 @@ def _geo_sds(
     def sub(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(a)[rows, cols])
 
-    ll = [
-        _Sds(
-            "Latitude",
-            dims,
-            sub(g.lat).astype(np.float32),
-            {"units": "degrees", **ll_attrs},
-            np.float32(-999.0),
-            (np.float32(-90), np.float32(90)),
-            geo=True,
-        ),
-        _Sds(
-            "Longitude",
-            dims,
-            sub(g.lon).astype(np.float32),
-            {"units": "degrees", **ll_attrs},
-            np.float32(-999.0),
-            (np.float32(-180), np.float32(180)),
-            geo=True,
-        ),
-    ]
-    height = np.zeros(sub(g.lat).shape, dtype=np.int16)
     slant = np.clip(np.rint(sub(g.range_km) * 1000 / 25.0), 27000, 65535).astype(np.uint16)
     return [
-        *ll,
-        _Sds(
-            "Height",
-            dims,
-            height,
-            {"units": "meters"},
-            np.int16(-32767),
-            (np.int16(-400), np.int16(10000)),
-        ),
-        _angle("SensorZenith", sub(g.sensor_zenith), dims, 0),
-        _angle("SensorAzimuth", sub(g.sensor_azimuth), dims, -18000),
-        _Sds(
-            "Range",
-            dims,
-            slant,
-            {"units": "meters", "scale_factor": 25.0},
-            np.uint16(0),
-            (np.uint16(27000), np.uint16(65535)),
-        ),
-        _angle("SolarZenith", sub(g.solar_zenith), dims, 0),
-        _angle("SolarAzimuth", sub(g.solar_azimuth), dims, -18000),
+        _sds("Latitude", dims, sub(g.lat).astype(np.float32), geo=True, **ll_attrs),
+        _sds("Longitude", dims, sub(g.lon).astype(np.float32), geo=True, **ll_attrs),
+        _sds("Height", dims, np.zeros(sub(g.lat).shape, dtype=np.int16)),
+        _sds("SensorZenith", dims, _centidegrees(sub(g.sensor_zenith))),
+        _sds("SensorAzimuth", dims, _centidegrees(sub(g.sensor_azimuth))),
+        _sds("Range", dims, slant),
+        _sds("SolarZenith", dims, _centidegrees(sub(g.solar_zenith))),
+        _sds("SolarAzimuth", dims, _centidegrees(sub(g.solar_azimuth))),
     ]
 
 
 def _band_sds(
     name: str,
+    band_dim: str,
     long_name: str,
     bands: Sequence[str],
     si: np.ndarray,
     scales: dict[str, object],
 ) -> list[_Sds]:
-    """A band-stacked SDS with its ``*_Uncert_Indexes`` companion."""
-    dims = (_BAND_NUMBERS[name], "10*nscans", "Max_EV_frames")
-    attrs = {"long_name": long_name, "units": "none", "band_names": ",".join(bands), **scales}
+    """A band-stacked SDS with its ``*_Uncert_Indexes`` (and ``*_Samples_Used``) companions."""
+    dims = (band_dim, "10*nscans", "Max_EV_frames")
+    n = len(bands)
+    samples = 16 if "250" in name else 4
+    context = {
+        "sds": name,
+        "long_name": long_name,
+        "band_names": ",".join(bands),
+        "fill": np.uint16(_FILL),
+        "valid_range": np.array([0, _VALID_MAX], dtype=np.uint16),
+        "specified_uncertainty": np.full(n, _TABLE["specified_uncertainty"], np.float32),
+        "scaling_factor": np.full(n, _TABLE["uncertainty_scaling_factor"], np.float32),
+        "samples_valid_range": np.array([0, samples], dtype=np.int8),
+    }
     uncert = np.where(si == _FILL, 15, 2).astype(np.uint8)
     out = [
-        _Sds(name, dims, si, attrs, np.uint16(_FILL), (np.uint16(0), np.uint16(_VALID_MAX))),
-        _Sds(
-            f"{name}_Uncert_Indexes",
-            dims,
-            uncert,
-            {
-                "long_name": f"Uncertainty indexes for {name}",
-                "units": "percent",
-                "specified_uncertainty": np.full(len(bands), 1.5, np.float32),
-                "scaling_factor": np.full(len(bands), 5.0, np.float32),
-                "uncertainty_units": "percent",
-            },
-            np.uint8(255),
-            (np.uint8(0), np.uint8(15)),
-        ),
+        _sds(name, dims, si, "bands", context, **scales),
+        _sds(f"{name}_Uncert_Indexes", dims, uncert, "uncertainty", context),
     ]
     if "Aggr" in name:
-        used = np.full(si.shape, 16 if "250" in name else 4, dtype=np.int8)
+        used = np.full(si.shape, samples, dtype=np.int8)
         used[si == _FILL] = -1
-        out.append(
-            _Sds(
-                f"{name}_Samples_Used",
-                dims,
-                used,
-                {"long_name": "Number of samples used"},
-                np.int8(-1),
-                (np.int8(0), np.int8(16 if "250" in name else 4)),
-            )
-        )
+        out.append(_sds(f"{name}_Samples_Used", dims, used, "samples_used", context))
     return out
 
 
@@ -591,36 +506,29 @@ def _reflective_sds(
             modis=True,
         )
     n = len(bands)
-    offsets = np.full(n, _SI_REFL_OFFSET, np.float32)
     esun = np.array([b.esun for b in bands], dtype=np.float32)
-    scales = {
+    context = {
         "radiance_scales": (refl_scale * esun / (math.pi * esd**2)).astype(np.float32),
-        "radiance_offsets": offsets,
-        "radiance_units": "Watts/m^2/micrometer/steradian",
         "reflectance_scales": np.full(n, refl_scale, np.float32),
-        "reflectance_offsets": offsets,
-        "reflectance_units": "none",
-        "corrected_counts_scales": np.full(n, 0.12481, np.float32),
-        "corrected_counts_offsets": offsets,
-        "corrected_counts_units": "counts",
+        "corrected_counts_scales": np.full(n, _TABLE["corrected_counts_scale"], np.float32),
+        "offsets": np.full(n, _SI_REFL_OFFSET, np.float32),
     }
-    resolution = {
-        "EV_250_Aggr1km_RefSB": "250M Aggregated 1km",
-        "EV_500_Aggr1km_RefSB": "500M Aggregated 1km",
-        "EV_1KM_RefSB": "1KM",
-    }[sds_name]
-    long_name = f"Earth View {resolution} Reflective Solar Bands Scaled Integers"
-    return _band_sds(sds_name, long_name, [b.name for b in bands], si, scales)
+    table = _TABLE["reflective_sds"][sds_name]
+    long_name = f"Earth View {table['resolution']} Reflective Solar Bands Scaled Integers"
+    scales = render(_TABLE["reflective_scales"], context)
+    return _band_sds(
+        sds_name, table["band_dimension"], long_name, [b.name for b in bands], si, scales
+    )
 
 
 def _emissive_sds(bt11: np.ndarray) -> list[_Sds]:
-    bands = list(_EMISSIVE_CONSTANTS)
+    bands = list(_EMISSIVE)
     si = np.empty((len(bands), *bt11.shape), dtype=np.uint16)
     scales = np.empty(len(bands), dtype=np.float32)
     for k, band in enumerate(bands):
         top = brightness_temperature_to_radiance(np.array(345.0), band)
         scales[k] = np.float32(top / (_VALID_MAX - _SI_EMIS_OFFSET))
-        radiance = brightness_temperature_to_radiance(bt11 + _EMISSIVE_DELTA_K[band], band)
+        radiance = brightness_temperature_to_radiance(bt11 + _EMISSIVE[band]["delta_k"], band)
         si[k] = to_counts(
             radiance,
             float(scales[k]),
@@ -629,122 +537,22 @@ def _emissive_sds(bt11: np.ndarray) -> list[_Sds]:
             fill=_FILL,
             modis=True,
         )
-    attrs = {
+    context = {
         "radiance_scales": scales,
-        "radiance_offsets": np.full(len(bands), _SI_EMIS_OFFSET, np.float32),
-        "radiance_units": "Watts/m^2/micrometer/steradian",
+        "offsets": np.full(len(bands), _SI_EMIS_OFFSET, np.float32),
     }
     return _band_sds(
-        "EV_1KM_Emissive", "Earth View 1KM Emissive Bands Scaled Integers", bands, si, attrs
+        "EV_1KM_Emissive",
+        "Band_1KM_Emissive",
+        "Earth View 1KM Emissive Bands Scaled Integers",
+        bands,
+        si,
+        render(_TABLE["emissive_scales"], context),
     )
 
 
 def _band_number_sds() -> list[_Sds]:
-    numbers = {
-        "Band_250M": [1, 2],
-        "Band_500M": [3, 4, 5, 6, 7],
-        "Band_1KM_RefSB": [8, 9, 10, 11, 12, 13, 13.5, 14, 14.5, 15, 16, 17, 18, 19, 26],
-        "Band_1KM_Emissive": [20, 21, 22, 23, 24, 25, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36],
-    }
-    return [_Sds(name, (name,), np.asarray(v, dtype=np.float32), {}) for name, v in numbers.items()]
-
-
-# --------------------------------------------------------------------------- metadata
-
-
-def _core_metadata(
-    short_name: str,
-    granule: str,
-    platform: str,
-    start: dt.datetime,
-    end: dt.datetime,
-    created: dt.datetime,
-    night: bool,
-    ring: tuple[tuple[float, ...], tuple[float, ...]],
-) -> str:
-    tree = {
-        "GROUP INVENTORYMETADATA": {
-            "GROUPTYPE": "MASTERGROUP",
-            "GROUP ECSDATAGRANULE": {
-                "OBJECT LOCALGRANULEID": granule,
-                "OBJECT PRODUCTIONDATETIME": f"{created:%Y-%m-%dT%H:%M:%S}.000Z",
-                "OBJECT DAYNIGHTFLAG": "Night" if night else "Day",
-                "OBJECT REPROCESSINGACTUAL": "processed once",
-                "OBJECT LOCALVERSIONID": "6.1.1",
-            },
-            "GROUP COLLECTIONDESCRIPTIONCLASS": {
-                "OBJECT SHORTNAME": short_name,
-                "OBJECT VERSIONID": 61,
-            },
-            "GROUP SPATIALDOMAINCONTAINER": {
-                "GROUP HORIZONTALSPATIALDOMAINCONTAINER": {
-                    "GROUP GPOLYGON": {
-                        "OBJECT GPOLYGONCONTAINER": {
-                            "GROUP GRINGPOINT": {
-                                "OBJECT GRINGPOINTLONGITUDE": ring[0],
-                                "OBJECT GRINGPOINTLATITUDE": ring[1],
-                                "OBJECT GRINGPOINTSEQUENCENO": (1, 2, 3, 4),
-                            },
-                            "GROUP GRING": {"OBJECT EXCLUSIONGRINGFLAG": "N"},
-                        }
-                    },
-                }
-            },
-            "GROUP RANGEDATETIME": {
-                "OBJECT RANGEBEGINNINGDATE": f"{start:%Y-%m-%d}",
-                "OBJECT RANGEBEGINNINGTIME": f"{start:%H:%M:%S.%f}",
-                "OBJECT RANGEENDINGDATE": f"{end:%Y-%m-%d}",
-                "OBJECT RANGEENDINGTIME": f"{end:%H:%M:%S.%f}",
-            },
-            "GROUP ASSOCIATEDPLATFORMINSTRUMENTSENSOR": {
-                "OBJECT ASSOCIATEDPLATFORMINSTRUMENTSENSORCONTAINER": {
-                    "OBJECT ASSOCIATEDSENSORSHORTNAME": "MODIS",
-                    "OBJECT ASSOCIATEDPLATFORMSHORTNAME": platform,
-                    "OBJECT ASSOCIATEDINSTRUMENTSHORTNAME": "MODIS",
-                },
-            },
-            "GROUP PGEVERSIONCLASS": {"OBJECT PGEVERSION": "6.1.1"},
-        }
-    }
-    return _odl(tree) + "\nEND\n"
-
-
-def _archive_metadata(lon: np.ndarray, lat: np.ndarray) -> str:
-    tree = {
-        "GROUP ARCHIVEDMETADATA": {
-            "GROUPTYPE": "MASTERGROUP",
-            "GROUP BOUNDINGRECTANGLE": {
-                "OBJECT NORTHBOUNDINGCOORDINATE": float(np.nanmax(lat)),
-                "OBJECT SOUTHBOUNDINGCOORDINATE": float(np.nanmin(lat)),
-                "OBJECT EASTBOUNDINGCOORDINATE": float(np.nanmax(lon)),
-                "OBJECT WESTBOUNDINGCOORDINATE": float(np.nanmin(lon)),
-            },
-            "OBJECT ALGORITHMPACKAGENAME": "MOD_PR02",
-            "OBJECT PROCESSINGENVIRONMENT": "cloudorg.io.synthetic (synthetic granule)",
-        }
-    }
-    return _odl(tree) + "\nEND\n"
-
-
-_L1B_DIM_MAPS = "\n".join(
-    [
-        "\t\tGROUP=DimensionMap",
-        "\t\t\tOBJECT=DimensionMap_1",
-        '\t\t\t\tGeoDimension="2*nscans"',
-        '\t\t\t\tDataDimension="10*nscans"',
-        "\t\t\t\tOffset=2",
-        "\t\t\t\tIncrement=5",
-        "\t\t\tEND_OBJECT=DimensionMap_1",
-        "\t\t\tOBJECT=DimensionMap_2",
-        '\t\t\t\tGeoDimension="1KM_geo_dim"',
-        '\t\t\t\tDataDimension="Max_EV_frames"',
-        "\t\t\t\tOffset=2",
-        "\t\t\t\tIncrement=5",
-        "\t\t\tEND_OBJECT=DimensionMap_2",
-        "\t\tEND_GROUP=DimensionMap",
-    ]
-)
-_NO_DIM_MAPS = "\t\tGROUP=DimensionMap\n\t\tEND_GROUP=DimensionMap"
+    return [_Sds(name, (name,), v, {}) for name, v in _TABLE["band_numbers"].items()]
 
 
 def modis_filenames(
@@ -859,7 +667,21 @@ def write_modis_granule(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time())
-    ring = _gring(geometry)
+    lon_corners, lat_corners = _gring(geometry)
+    metadata = {
+        "created": created,
+        "start": start,
+        "end": end,
+        "day_night": "Night" if night else "Day",
+        "platform": platform_name,
+        "ring_lon": lon_corners,
+        "ring_lat": lat_corners,
+        "lon_min": float(np.nanmin(geometry.lon)),
+        "lon_max": float(np.nanmax(geometry.lon)),
+        "lat_min": float(np.nanmin(geometry.lat)),
+        "lat_max": float(np.nanmax(geometry.lat)),
+    }
+    archive = _odl(render(_TABLE["archive_metadata"], metadata)) + "\nEND\n"
     common = {
         "Number of Scans": np.int32(n_scans),
         "Number of Day mode scans": np.int32(0 if night else n_scans),
@@ -867,7 +689,6 @@ def write_modis_granule(
         "Incomplete Scans": np.int32(0),
         "Max Earth Frames": np.int32(n_columns),
     }
-    archive = _archive_metadata(geometry.lon, geometry.lat)
 
     tie = (slice(2, None, 5), slice(2, None, 5))
     l1b_sds = [
@@ -884,16 +705,14 @@ def write_modis_granule(
         ),
         *_band_number_sds(),
     ]
-    core = _core_metadata(
-        f"{prefix}021KM", l1b_name, platform_name, start, end, created, night, ring
-    )
+    core = _core_metadata(metadata, f"{prefix}021KM", l1b_name)
     _write_hdf(
         directory / l1b_name,
         "MODIS_SWATH_Type_L1B",
         l1b_sds,
         {"CoreMetadata.0": core, "ArchiveMetadata.0": archive},
         {**common, "Earth-Sun Distance": np.float32(esd)},
-        _L1B_DIM_MAPS,
+        _TABLE["l1b_dimension_maps"],
         compress,
     )
 
@@ -901,37 +720,18 @@ def write_modis_granule(
     geo_sds = _geo_sds(geometry, *full, ("nscans*10", "mframes"))
     ocean = np.full(geometry.lat.shape, 7, dtype=np.uint8)  # 7: deep ocean
     geo_sds += [
-        _Sds(
-            "Land/SeaMask",
-            ("nscans*10", "mframes"),
-            ocean,
-            {"long_name": "Land/Sea Mask", "units": "none"},
-            np.uint8(221),
-            (np.uint8(0), np.uint8(7)),
-        ),
-        _Sds(
-            "Scan number",
-            ("nscans",),
-            np.arange(1, n_scans + 1, dtype=np.int32),
-            {"long_name": "Scan number"},
-            np.int32(-1),
-        ),
-        _Sds(
-            "Mirror side",
-            ("nscans",),
-            (np.arange(n_scans) % 2).astype(np.int16),
-            {"long_name": "Mirror side"},
-            np.int16(-1),
-        ),
+        _sds("Land/SeaMask", ("nscans*10", "mframes"), ocean),
+        _sds("Scan number", ("nscans",), np.arange(1, n_scans + 1, dtype=np.int32)),
+        _sds("Mirror side", ("nscans",), (np.arange(n_scans) % 2).astype(np.int16)),
     ]
-    core = _core_metadata(f"{prefix}03", geo_name, platform_name, start, end, created, night, ring)
+    core = _core_metadata(metadata, f"{prefix}03", geo_name)
     _write_hdf(
         directory / geo_name,
         "MODIS_Swath_Type_GEO",
         geo_sds,
         {"CoreMetadata.0": core, "ArchiveMetadata.0": archive},
         common,
-        _NO_DIM_MAPS,
+        [],
         compress,
     )
     return [directory / l1b_name, directory / geo_name]
@@ -944,3 +744,9 @@ def _gring(g: SwathGeometry) -> tuple[tuple[float, ...], tuple[float, ...]]:
         tuple(round(float(g.lon[i, j]), 4) for i, j in corners),
         tuple(round(float(g.lat[i, j]), 4) for i, j in corners),
     )
+
+
+def _core_metadata(metadata: dict[str, Any], short_name: str, granule: str) -> str:
+    """ECS ``CoreMetadata.0`` of one file of a granule."""
+    context = {**metadata, "short_name": short_name, "granule": granule}
+    return _odl(render(_TABLE["core_metadata"], context)) + "\nEND\n"
