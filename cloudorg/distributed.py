@@ -9,7 +9,11 @@ Library functions take ``client=``:
   Kubernetes, ...);
 - ``"synchronous"``: no cluster, everything in this process (debugging, profiling).
 
-LocalClusters bind their scheduler and dashboard to localhost.
+LocalClusters bind their scheduler and dashboard to localhost. Their worker processes are
+forked from a fork server that has imported the modules of cloudorg this process has
+imported (:func:`start_fork_server`; Dask's ``spawn``, where the platform has no fork
+server): workers start with the libraries a command uses already loaded, imported once for
+all of them rather than once in each, and exit without tearing down an interpreter.
 
 Examples
 --------
@@ -21,7 +25,10 @@ Examples
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +47,8 @@ __all__ = [
     "map_ordered",
     "refuse_in_child_process",
     "share",
+    "start_fork_server",
+    "worker_start_method",
 ]
 
 SYNCHRONOUS = "synchronous"
@@ -56,11 +65,77 @@ arrays per tile), and a preload that leaves Ctrl-C to the client
 (:mod:`cloudorg._worker_setup`)."""
 
 
+_fork_server_environ: dict[str, str] | None = None
+"""The environment the fork server started with (None: it has not been started here)."""
+
+
+def _environ() -> dict[str, str]:
+    """This process's environment, less what the nanny sets before it starts a worker."""
+    nanny = {*dask.config.get("distributed.nanny.pre-spawn-environ", default={}), "PYTHONHASHSEED"}
+    return {name: value for name, value in os.environ.items() if name not in nanny}
+
+
+def worker_start_method() -> str:
+    """How a LocalCluster started here now starts its worker processes: ``"forkserver"``
+    where the platform has one (Linux, macOS) and this process's environment is the one
+    the fork server started with, else ``"spawn"`` (Dask's default). A worker forked from
+    the server has the server's environment, and libraries that read a variable when
+    imported keep the server's value; where the environment has changed since (a test
+    that points the AWS variables at a local server, say), spawned workers take the
+    environment as it is now.
+
+    Examples
+    --------
+    >>> worker_start_method() in ("forkserver", "spawn")
+    True
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    unchanged = _fork_server_environ is None or _fork_server_environ == _environ()
+    return "forkserver" if unchanged else "spawn"
+
+
+def start_fork_server() -> None:
+    """Start this process's fork server, the parent of the workers of its LocalClusters,
+    unless it runs already; call it with the clusters' Dask settings in effect.
+
+    The server imports ``distributed`` and every module of cloudorg that this process has
+    imported by now (a command has imported what its work needs before it starts a
+    cluster), so each worker forked from it starts with them loaded. It starts with the
+    ``distributed.nanny.pre-spawn-environ`` variables in its environment (glibc reads its
+    malloc thresholds when a process starts), as the nanny sets them before it starts a
+    worker process. It runs until this process exits; later clusters reuse it while the
+    environment stays the same (:func:`worker_start_method`). Its workers import the main
+    script again, as spawned ones do (:func:`refuse_in_child_process`).
+
+    Examples
+    --------
+    >>> import dask
+    >>> if worker_start_method() == "forkserver":
+    ...     with dask.config.set(_WORKER_CONFIG):
+    ...         start_fork_server()
+    """
+    global _fork_server_environ
+    from multiprocessing import forkserver
+
+    from distributed.proctitle import enable_proctitle_on_children
+
+    if _fork_server_environ is None:
+        enable_proctitle_on_children()  # as the nanny does: workers name their processes
+        environ = dask.config.get("distributed.nanny.pre-spawn-environ", default={})
+        os.environ.update({name: str(value) for name, value in environ.items()})
+        loaded = sorted(name for name in sys.modules if name.startswith("cloudorg."))
+        forkserver.set_forkserver_preload(["distributed", *loaded])
+        _fork_server_environ = _environ()
+    forkserver.ensure_running()
+
+
 def refuse_in_child_process(what: str) -> None:
     """Refuse work that only the main process of a run may do (start a LocalCluster,
-    write a store) when this is a process that Python's ``spawn`` started: such a process
-    imports the main script again, and runs any of the script's code that is not under
-    ``if __name__ == "__main__":`` (a Dask worker process of a LocalCluster, for one).
+    write a store) when this is a process that Python's ``spawn`` or fork server started:
+    such a process imports the main script again, and runs any of the script's code that
+    is not under ``if __name__ == "__main__":`` (a Dask worker process of a LocalCluster,
+    for one).
 
     Raises
     ------
@@ -155,19 +230,23 @@ def cluster_client(
         raise ConfigError(f"n_workers must be >= 1, got {n_workers}")
     refuse_in_child_process("start a LocalCluster")
     workers = n_workers or min(os.cpu_count() or 1, 8)
-    with (
-        dask.config.set(_WORKER_CONFIG),
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=threads_per_worker,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=dashboard_address,
-            memory_limit=memory_limit,
-        ) as cluster,
-        Client(cluster) as local,
-    ):
-        yield local
+    with dask.config.set(_WORKER_CONFIG):
+        method = worker_start_method()
+        if method == "forkserver":
+            start_fork_server()  # its imports overlap with the scheduler's start
+        with (
+            dask.config.set({"distributed.worker.multiprocessing-method": method}),
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=threads_per_worker,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=dashboard_address,
+                memory_limit=memory_limit,
+            ) as cluster,
+            Client(cluster) as local,
+        ):
+            yield local
 
 
 def dashboard_link(client: Any) -> str | None:
@@ -183,15 +262,17 @@ def dashboard_link(client: Any) -> str | None:
     return getattr(client, "dashboard_link", None)
 
 
-def share(client: Any, value: Any, *, attempts: int = 3) -> Any:
-    """Send ``value`` to every worker once (a future tasks take as an argument), again when
-    a worker left the cluster during the broadcast.
+def _shared(value: Any) -> Any:
+    return value
 
-    A worker that is gone when the broadcast starts makes dask raise ``KeyError`` or
-    ``CommClosedError``; one that dies while the copies are made leaves the scheduler
-    trying to reach it without end. Each attempt therefore has a time limit (30 s, plus a
-    second for every 10 MB of ``value``), after which it is made again on the workers
-    then alive.
+
+def share(client: Any, value: Any) -> Any:
+    """``value`` as a future that tasks take as an argument: sent to the cluster once, and
+    fetched once by each worker that runs such a task.
+
+    The value is the argument of a task of its own rather than scattered data: when the
+    worker holding it dies, the scheduler runs that task again elsewhere, where scattered
+    data would be lost (and a broadcast to a worker that dies meanwhile never ends).
 
     Examples
     --------
@@ -200,20 +281,12 @@ def share(client: Any, value: Any, *, attempts: int = 3) -> Any:
     """
     if client == SYNCHRONOUS:
         return value
-    import time
+    import warnings
 
-    from dask.sizeof import sizeof
-
-    timeout = 30 + sizeof(value) / 10e6
-    for attempt in range(attempts):
-        try:
-            return client.scatter(value, broadcast=True, hash=False, timeout=timeout)
-        except (KeyError, OSError) as err:  # CommClosedError and TimeoutError are OSErrors
-            if attempt == attempts - 1:
-                raise RuntimeError(f"could not send the work's shared data to the workers: "
-                                   f"{type(err).__name__}: {err}") from err  # fmt: skip
-            time.sleep(0.5 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+    with warnings.catch_warnings():  # large values (model weights) are meant to go this way
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        key = f"shared-{type(value).__name__}-{uuid.uuid4().hex}"
+        return client.submit(_shared, value, pure=False, key=key)
 
 
 def map_ordered(

@@ -1,7 +1,8 @@
 """The physical quantities a campaign store holds, and the sensor bands behind them.
 
 A quantity has one name across sensors (``reflectance_0p64`` is ABI C02 and MODIS band 1),
-so that a store can mix GOES ABI scenes and MODIS granules.
+so that a store can mix GOES ABI scenes and MODIS granules. Each sensor's record
+(:data:`cloudorg.io.sensors.SENSORS`) names the bands that give each quantity.
 
 Examples
 --------
@@ -34,8 +35,6 @@ class Quantity:
         satpy calibration name (``reflectance`` or ``brightness_temperature``).
     wavelength_um : float
         Nominal central wavelength in micrometres.
-    bands : dict
-        Per sensor, the band names that provide it, in order of preference.
     """
 
     name: str
@@ -44,7 +43,20 @@ class Quantity:
     units: str
     calibration: str
     wavelength_um: float
-    bands: dict[str, tuple[str, ...]]
+
+    @property
+    def bands(self) -> dict[str, tuple[str, ...]]:
+        """Per sensor of :data:`cloudorg.io.sensors.SENSORS` that gives the quantity, its
+        band names that give it, in order of preference.
+
+        Examples
+        --------
+        >>> QUANTITIES["brightness_temperature_11"].bands
+        {'abi': ('C14', 'C13'), 'modis': ('31',)}
+        """
+        from .io.sensors import SENSORS  # the sensor records name the quantities they give
+
+        return {name: s.bands[self.name] for name, s in SENSORS.items() if self.name in s.bands}
 
     @property
     def needs_sunlight(self) -> bool:
@@ -58,7 +70,7 @@ class Quantity:
         return self.calibration == "reflectance"
 
 
-def _reflectance(um: float, abi: tuple[str, ...], modis: tuple[str, ...]) -> Quantity:
+def _reflectance(um: float) -> Quantity:
     tag = f"{um:.2f}".rstrip("0").replace(".", "p")
     return Quantity(
         name=f"reflectance_{tag}",
@@ -67,17 +79,16 @@ def _reflectance(um: float, abi: tuple[str, ...], modis: tuple[str, ...]) -> Qua
         units="%",
         calibration="reflectance",
         wavelength_um=um,
-        bands={"abi": abi, "modis": modis},
     )
 
 
 QUANTITIES: dict[str, Quantity] = {
     q.name: q
     for q in (
-        _reflectance(0.47, ("C01",), ("3",)),
-        _reflectance(0.64, ("C02",), ("1",)),
-        _reflectance(0.86, ("C03",), ("2",)),
-        _reflectance(1.6, ("C05",), ("6",)),
+        _reflectance(0.47),
+        _reflectance(0.64),
+        _reflectance(0.86),
+        _reflectance(1.6),
         Quantity(
             name="brightness_temperature_11",
             long_name="brightness temperature at 11 um",
@@ -85,7 +96,6 @@ QUANTITIES: dict[str, Quantity] = {
             units="K",
             calibration="brightness_temperature",
             wavelength_um=11.0,
-            bands={"abi": ("C14", "C13"), "modis": ("31",)},
         ),
     )
 }

@@ -84,8 +84,9 @@ class Registry(Generic[T]):
         Raises
         ------
         ConfigError
-            When ``name`` is taken (and ``replace`` is false) or not an identifier-like
-            string.
+            When ``name`` is taken (and ``replace`` is false), not an identifier-like
+            string, or not the entry's own ``name`` (where it has one: a plug-in's entry
+            point must be named as what it registers).
 
         Examples
         --------
@@ -103,6 +104,12 @@ class Registry(Generic[T]):
             raise ConfigError(
                 f"a {self.kind} named {name!r} is registered already; pass replace=True "
                 "to replace it"
+            )
+        declared = getattr(entry, "name", name)
+        if isinstance(declared, str) and declared != name:
+            raise ConfigError(
+                f"{self.kind} {declared!r} registered as {name!r}: an entry is registered "
+                "under its own name"
             )
         if self._check is not None:
             self._check(entry)

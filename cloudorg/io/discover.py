@@ -1,6 +1,7 @@
 """Find satellite files and group them into scenes (one scan or granule each).
 
-Files are recognised by their official names:
+Files are recognised by their official names, as the sensors of
+:data:`cloudorg.io.sensors.SENSORS` describe them:
 
 - GOES ABI L1b: ``OR_ABI-L1b-RadM1-M6C01_G16_s20200201300000_e…_c….nc``; the bands of one
   scan (platform, sector, start time) form a scene read by satpy's ``abi_l1b``.
@@ -38,20 +39,13 @@ import netCDF4
 
 from ..errors import InputFileError
 from .remote import FileInfo, InputOptions, is_url, list_url
+from .sensors import SENSORS, SensorFile
 
 __all__ = ["SceneFiles", "abi_channel", "discover", "find_files", "group_files", "recognise"]
 
-_ABI = re.compile(
-    r"^OR_ABI-L1b-Rad(?P<sector>F|C|M1|M2)-M\d+C(?P<channel>\d\d)_(?P<platform>G\d\d)"
-    r"_s(?P<start>\d{14})_e\d{14}_c\d{14}\.nc$"
-)
-_MODIS = re.compile(
-    r"^(?P<prefix>MOD|MYD)(?P<product>021KM|03|35_L2)\.A(?P<date>\d{7})\.(?P<time>\d{4})"
-    r"\.\d{3}\.\d+\.hdf$"
-)
 _TRUTH = re.compile(r"^cloudorg-truth_(?P<platform>[^_]+)_(?P<start>\d{8}T\d{6})\.nc$")
-_MODIS_PLATFORM = {"MOD": "terra", "MYD": "aqua"}
-_MODIS_READER = {"021KM": "modis_l1b", "03": "modis_l1b", "35_L2": "modis_l2"}
+_EUREC4A_SENSOR = "abi"
+"""The sensor of EUREC4A netCDF scenes (GOES ABI channels on a lat/lon grid)."""
 
 
 @dataclass(frozen=True)
@@ -135,12 +129,8 @@ def abi_channel(name: str) -> str | None:
     >>> abi_channel("OR_ABI-L1b-RadC-M6C02_G16_s20200201401170_e20200201403543_c20200201403587.nc")
     'C02'
     """
-    m = _ABI.match(name)
-    return f"C{m['channel']}" if m else None
-
-
-def _abi_time(stamp: str) -> datetime:
-    return datetime.strptime(stamp[:13], "%Y%j%H%M%S").replace(microsecond=int(stamp[13]) * 100_000)
+    found = SENSORS["abi"].match(name)
+    return found.part if found else None
 
 
 def _is_eurec4a_netcdf(path: str) -> bool:
@@ -151,9 +141,26 @@ def _is_eurec4a_netcdf(path: str) -> bool:
         return False
 
 
+def _sensor_file(name: str) -> tuple[str, SensorFile] | None:
+    """The sensor of a file name (the first of :data:`~cloudorg.io.sensors.SENSORS` that
+    recognises it) and what the name says; None for other names."""
+    for sensor, record in SENSORS.items():
+        if (found := record.match(name)) is not None:
+            return sensor, found
+    return None
+
+
+def _scene_of(sensor: str, found: SensorFile) -> tuple[tuple, tuple[str, str, datetime, str]]:
+    """Scene key and (scene id, platform, start, sensor) of a sensor's file."""
+    sector = f"_{found.sector}" if found.sector else ""
+    sid = f"{found.platform}_{sensor}{sector}_{found.start:%Y%m%dT%H%M%S}"
+    return (sensor, found.platform, found.sector, found.start), \
+        (sid, found.platform, found.start, sensor)  # fmt: skip
+
+
 def recognise(name: str) -> tuple[tuple, tuple[str, str, datetime, str], str] | None:
-    """Scene key, (scene id, platform, start, sensor) and reader of an ABI or MODIS file
-    name; None for other names.
+    """Scene key, (scene id, platform, start, sensor) and reader of a file name of a
+    sensor of :data:`~cloudorg.io.sensors.SENSORS`; None for other names.
 
     Examples
     --------
@@ -163,18 +170,9 @@ def recognise(name: str) -> tuple[tuple, tuple[str, str, datetime, str], str] | 
     >>> recognise("notes.txt") is None
     True
     """
-    if m := _ABI.match(name):
-        start = _abi_time(m["start"])
-        sid = f"{m['platform']}_abi_{m['sector']}_{start:%Y%m%dT%H%M%S}"
-        return ("abi", m["platform"], m["sector"], start), (sid, m["platform"], start, "abi"), \
-            "abi_l1b"  # fmt: skip
-    if m := _MODIS.match(name):
-        start = datetime.strptime(m["date"] + m["time"], "%Y%j%H%M")
-        platform = _MODIS_PLATFORM[m["prefix"]]
-        sid = f"{platform}_modis_{start:%Y%m%dT%H%M%S}"
-        return ("modis", platform, "", start), (sid, platform, start, "modis"), \
-            _MODIS_READER[m["product"]]  # fmt: skip
-    return None
+    if (recognised := _sensor_file(name)) is None:
+        return None
+    return *_scene_of(*recognised), recognised[1].reader
 
 
 def group_files(
@@ -201,13 +199,19 @@ def group_files(
     meta: dict[tuple, tuple[str, str, datetime, str]] = {}
     truths: dict[tuple[str, datetime], str] = {}
     infos: dict[str, FileInfo] = {}
+    parts: dict[str, str] = {}  # path -> what the file is of its scene
+    alone: dict[str, str] = {}  # path of an auxiliary product -> why it is no scene alone
     unrecognised: list[tuple[str, str]] = []
     for path, info in files:
         name = os.path.basename(path.rstrip("/"))
         infos[path] = info
-        if found := recognise(name):
-            key, meta[key], reader = found
-            groups[key][reader].append(path)
+        if recognised := _sensor_file(name):
+            sensor, found = recognised
+            key, meta[key] = _scene_of(sensor, found)
+            groups[key][found.reader].append(path)
+            parts[path] = found.part
+            if reason := SENSORS[sensor].auxiliary.get(found.product):
+                alone[path] = reason
         elif m := _TRUTH.match(name):
             truths[(m["platform"].lower(), datetime.strptime(m["start"], "%Y%m%dT%H%M%S"))] = path
         elif name.endswith(".nc") and not is_url(path) and _is_eurec4a_netcdf(path):
@@ -215,25 +219,22 @@ def group_files(
                 start = _parse_iso(nc.getncattr("time_coverage_start"))
                 platform = str(getattr(nc, "platform", "G16"))
             key = ("eurec4a", platform, path, start)
-            meta[key] = (f"{platform}_abi_{start:%Y%m%dT%H%M%S}", platform, start, "abi")
+            sid = f"{platform}_{_EUREC4A_SENSOR}_{start:%Y%m%dT%H%M%S}"
+            meta[key] = (sid, platform, start, _EUREC4A_SENSOR)
             groups[key]["eurec4a_nc"].append(path)
+            parts[path] = name
         else:
-            unrecognised.append(
-                (path, "not a recognised product: expected GOES ABI L1b radiances, "
-                       "MODIS L1b (021KM + 03), MODIS L2 cloud mask (35_L2) or EUREC4A netCDF "
-                       "(local files only)")
-            )  # fmt: skip
+            expected = ", ".join(record.description for _, record in SENSORS.items())
+            unrecognised.append((path, f"not a recognised product: expected {expected} or "
+                                       "EUREC4A netCDF (local files only)"))  # fmt: skip
     scenes = []
     for key, readers in groups.items():
         sid, platform, start, sensor = meta[key]
-        readers, duplicates = _without_duplicates(sid, readers)
+        readers, duplicates = _without_duplicates(sid, readers, parts)
         unrecognised.extend(duplicates)
-        if set(readers) == {"modis_l1b"} and not any(
-            "021KM" in os.path.basename(f) for f in readers["modis_l1b"]
-        ):
-            unrecognised.extend(
-                (f, "MODIS geolocation without its L1b granule") for f in readers["modis_l1b"]
-            )
+        paths = [p for group in readers.values() for p in group]
+        if all(p in alone for p in paths):
+            unrecognised.extend((p, alone[p]) for p in paths)
             continue
         truth = truths.get((platform.lower(), start.replace(microsecond=0)))
         scene_files = {r: tuple(sorted(fs)) for r, fs in readers.items()}
@@ -244,23 +245,17 @@ def group_files(
     return scenes, unrecognised
 
 
-def _part(path: str) -> str:
-    """What a file is of its scene: the ABI channel, or the MODIS product."""
-    name = os.path.basename(path)
-    return abi_channel(name) or name.split(".", 1)[0]
-
-
 def _without_duplicates(
-    scene_id: str, readers: dict[str, list[str]]
+    scene_id: str, readers: dict[str, list[str]], parts: dict[str, str]
 ) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """The files of a scene with one file per band or product (the first by path), and the
-    others with the reason they are left out."""
+    """The files of a scene with one file per band or product (its ``parts``; the first
+    by path), and the others with the reason they are left out."""
     kept: dict[str, list[str]] = {}
     left: list[tuple[str, str]] = []
     for reader, paths in readers.items():
         first: dict[str, str] = {}
         for path in sorted(paths):
-            part = _part(path)
+            part = parts[path]
             if part in first:
                 left.append((path, f"duplicate: scene {scene_id} has its {part} already in "
                                    f"{first[part]}"))  # fmt: skip

@@ -1,11 +1,13 @@
 """Open a scene's files and return its calibrated bands on their native grids.
 
-satpy's real readers do the reading and calibration (``abi_l1b``, ``modis_l1b``,
-``modis_l2``); EUREC4A-style netCDF goes through :mod:`cloudorg.io.eurec4a`. The result
-maps each requested quantity to a lazy ``xarray.DataArray`` and its pyresample geometry;
-nothing is resampled here. A scene whose files are URLs is opened inside
-:func:`reading`, which gives satpy range-reading file objects (netCDF) or local copies
-(HDF4) for as long as its arrays are computed.
+satpy's real readers do the reading and calibration: those of the scene's sensor in
+:data:`cloudorg.io.sensors.SENSORS` (``abi_l1b``, ``modis_l1b``, ``modis_l2``), whose
+record also names the bands of each quantity and the resolution to load. EUREC4A-style
+netCDF goes through :mod:`cloudorg.io.eurec4a`. The result maps each requested quantity
+to a lazy ``xarray.DataArray`` and its pyresample geometry; nothing is resampled here. A
+scene whose files are URLs is opened inside :func:`reading`, which gives satpy
+range-reading file objects (netCDF) or local copies (HDF4) for as long as its arrays are
+computed.
 
 Examples
 --------
@@ -35,11 +37,9 @@ from ..quantities import QUANTITIES
 from . import offline
 from .discover import SceneFiles, abi_channel
 from .remote import InputOptions, is_network_error, is_url
+from .sensors import SENSORS
 
 __all__ = ["PRODUCTS", "Product", "check_readable", "open_scene", "reading"]
-
-_SENSOR_OF_READER = {"abi_l1b": "abi", "modis_l1b": "modis", "modis_l2": "modis"}
-_RESOLUTION = {"modis": 1000}
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,8 @@ def reading(scene: SceneFiles, options: InputOptions | None = None) -> Iterator[
 def _satpy_scene(scene: SceneFiles):
     from satpy import Scene
 
-    files = {r: list(f) for r, f in scene.files.items() if r in _SENSOR_OF_READER}
+    readers = set(SENSORS[scene.sensor].readers.values())
+    files = {r: list(f) for r, f in scene.files.items() if r in readers}
     try:
         return Scene(filenames=files)
     except Exception as err:  # satpy raises ValueError, KeyError, OSError ... on bad input
@@ -176,7 +177,7 @@ def _satpy_scene(scene: SceneFiles):
 
 def _choose_band(scene: SceneFiles, quantity: str, available: set[str]) -> str:
     q = QUANTITIES[quantity]
-    candidates = q.bands.get(scene.sensor, ())
+    candidates = SENSORS[scene.sensor].bands.get(quantity, ())
     for band in candidates:
         if band in available:
             return band
@@ -191,7 +192,7 @@ def _open_satpy(scene: SceneFiles, quantities: Sequence[str]) -> dict[str, xr.Da
 
     scn = _satpy_scene(scene)
     available = set(scn.available_dataset_names())
-    resolution = _RESOLUTION.get(scene.sensor)
+    resolution = SENSORS[scene.sensor].resolution
     extra = {"resolution": resolution} if resolution else {}
     queries: dict[str, DataQuery] = {}
     for name in quantities:

@@ -2,8 +2,10 @@
 their computation for every tile of a campaign store on Dask.
 
 ``compute_metrics(mask)`` returns every metric of ``docs/metrics.md`` from one labelling
-pass; each metric is also a function of its own, and ``METRIC_INFO`` holds their
-units, long names and citations. ``metrics_for_store(store)`` computes them for every
+pass; each metric is also a function of its own. ``METRICS`` is the registry of the
+metrics: their units, long names, citations and computation, the library's and those
+other packages add through entry points (``metric`` declares one, ``MaskState`` is what
+its function receives). ``metrics_for_store(store)`` computes them for every
 tile of a campaign store and writes them into the store (``metrics/<tiling>_<mask>``);
 ``metrics_for_tiles(tiles)`` does the same for a stack of masks of your own.
 
@@ -32,6 +34,7 @@ from cloudorg._lazy import lazy_exports
 if TYPE_CHECKING:
     from cloudorg.metrics.campaign import metrics_for_store, metrics_group, open_metrics
     from cloudorg.metrics.core import MissingPixelsWarning, compute_metrics
+    from cloudorg.metrics.definition import Metric, metric
     from cloudorg.metrics.field import cloud_fraction, fractal_dimension, open_sky, orientation
     from cloudorg.metrics.labelling import CloudObjects, label_objects
     from cloudorg.metrics.objects import (
@@ -51,8 +54,15 @@ if TYPE_CHECKING:
         iorg_inhibition,
         scai,
     )
-    from cloudorg.metrics.registry import METRIC_INFO, MetricInfo, metric_names
+    from cloudorg.metrics.registry import (
+        METRIC_INFO,
+        METRICS,
+        MetricInfo,
+        metric_names,
+        register_metric,
+    )
     from cloudorg.metrics.spectral import spectral_length_scale
+    from cloudorg.metrics.state import MaskState
     from cloudorg.metrics.tiled import TileMetrics, metrics_for_tiles
 
 _EXPORTS = {
@@ -61,6 +71,8 @@ _EXPORTS = {
     "open_metrics": "campaign",
     "compute_metrics": "core",
     "MissingPixelsWarning": "core",
+    "Metric": "definition",
+    "metric": "definition",
     "cloud_fraction": "field",
     "fractal_dimension": "field",
     "open_sky": "field",
@@ -81,9 +93,12 @@ _EXPORTS = {
     "iorg_inhibition": "organisation",
     "scai": "organisation",
     "METRIC_INFO": "registry",
+    "METRICS": "registry",
     "MetricInfo": "registry",
     "metric_names": "registry",
+    "register_metric": "registry",
     "spectral_length_scale": "spectral",
+    "MaskState": "state",
     "TileMetrics": "tiled",
     "metrics_for_tiles": "tiled",
 }

@@ -1,11 +1,18 @@
-"""Names, units, long names and citations of the cloud-mask metrics.
+"""The cloud-mask metrics by name: :data:`METRICS`, with the library's metrics declared here
+and those of other packages found through entry points.
 
+A metric is one function of the :class:`~cloudorg.metrics.state.MaskState` of a mask,
+declared with :func:`~cloudorg.metrics.metric` (name, long name, units, citation, what it
+depends on) and registered with :func:`register_metric`. The library's metrics come first,
+in the order declared below, which is the order of ``compute_metrics``' output; another
+package names its metrics in entry points of the group ``cloudorg.metrics`` (see
+:mod:`cloudorg.registry`), registered under the entry point's name on the first lookup.
 The registry drives :func:`~cloudorg.metrics.compute_metrics`, the documentation and the
 attributes of metric variables in a campaign store.
 
 Examples
 --------
->>> METRIC_INFO["max_length_scale"].units_for("km")
+>>> METRICS["max_length_scale"].units_for("km")
 'km'
 >>> METRIC_INFO["iorg"].units
 '1'
@@ -15,7 +22,15 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterator, Mapping
+
+from cloudorg.metrics import field, objects, organisation, spectral
+from cloudorg.metrics.definition import Metric, metric
+from cloudorg.metrics.state import MaskState
+from cloudorg.registry import Registry
+
+__all__ = ["METRICS", "METRIC_INFO", "MetricInfo", "metric_names", "register_metric"]
 
 JANSSENS_2021 = (
     "Janssens, M. et al. (2021): Cloud patterns in the trades have four interpretable "
@@ -47,198 +62,87 @@ ANTONISSEN_2019 = (
     "http://resolver.tudelft.nl/uuid:d868273a-b028-4273-8380-ff1628ecabd5"
 )
 
+SCAI_REFERENCE_LENGTH = 1000.0
+"""SCAI's reference length ``L_ref`` in ``compute_metrics`` (unit of dx, pixels without)."""
 
-@dataclass(frozen=True)
-class MetricInfo:
-    """Metadata of one metric.
 
-    Attributes
+def _check_metric(entry: object) -> None:
+    if not isinstance(entry, Metric):
+        raise TypeError(
+            "expected a cloudorg.metrics.Metric (a function decorated with "
+            f"@cloudorg.metrics.metric), got {type(entry).__name__}"
+        )
+
+
+METRICS: Registry[Metric] = Registry("metric", group="cloudorg.metrics", check=_check_metric)
+"""Every metric by name: the library's, then those of the installed plug-ins."""
+
+
+def register_metric(entry: Metric, *, replace: bool = False) -> Metric:
+    """Register a metric under its name (the library's, or your own in a session).
+
+    A package's metrics are registered through entry points instead (see
+    ``docs/metrics.md``). Use it as a decorator above :func:`~cloudorg.metrics.metric`, or
+    call it with a declared metric.
+
+    Parameters
     ----------
-    name : str
-        Key in the output of ``compute_metrics``.
-    long_name : str
-        CF-style long name.
-    length_power : int
-        Power of length in the units: 0 dimensionless, 1 a length (pixel, or the unit
-        of ``dx``).
-    citation : str
-        Reference of the definition.
-    objects : bool
-        Whether the metric is computed from labelled objects.
-    min_area : bool
-        Whether ``min_area`` drops objects from it.
-    periodic : bool
-        Whether it is defined on periodic domains.
+    entry : Metric
+        The declared metric.
+    replace : bool, default False
+        Replace a metric registered under the same name.
+
+    Returns
+    -------
+    Metric
+        ``entry``.
+
+    Raises
+    ------
+    ConfigError
+        When the name is taken (without ``replace``) or not identifier-like.
+    TypeError
+        When ``entry`` is not a :class:`~cloudorg.metrics.Metric`.
+
+    Examples
+    --------
+    >>> register_metric(METRICS["iorg"])
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.ConfigError: a metric named 'iorg' is registered already; ...
+    """
+    _check_metric(entry)
+    return METRICS.add(entry.name, entry, replace=replace)
+
+
+class _MetricTable(Mapping[str, Metric]):
+    """The registry read as a mapping from name to :class:`Metric` (``KeyError`` for an
+    unknown name, as a ``dict``).
+
+    Examples
+    --------
+    >>> "cop" in METRIC_INFO, METRIC_INFO.get("nothing"), len(METRIC_INFO) >= 16
+    (True, None, True)
     """
 
-    name: str
-    long_name: str
-    length_power: int
-    citation: str
-    objects: bool
-    min_area: bool
-    periodic: bool = True
+    def __getitem__(self, name: str) -> Metric:
+        entry = METRICS.get(name)
+        if entry is None:
+            raise KeyError(name)
+        return entry
 
-    @property
-    def units(self) -> str:
-        """Units when lengths are in pixels (``"1"`` for dimensionless)."""
-        return self.units_for(None)
+    def __iter__(self) -> Iterator[str]:
+        return iter(METRICS)
 
-    def units_for(self, length_unit: str | None) -> str:
-        """Units when lengths are in ``length_unit`` (pixels when None).
-
-        Parameters
-        ----------
-        length_unit : str or None
-            Unit of ``dx``.
-
-        Returns
-        -------
-        str
-            ``"1"``, the length unit, or ``unit^p``.
-
-        Examples
-        --------
-        >>> METRIC_INFO["total_perimeter"].units_for(None)
-        'pixel'
-        """
-        unit = length_unit or "pixel"
-        if self.length_power == 0:
-            return "1"
-        if self.length_power == 1:
-            return unit
-        return f"{unit}^{self.length_power}"
+    def __len__(self) -> int:
+        return len(METRICS)
 
 
-def _info(*args, **kwargs) -> tuple[str, MetricInfo]:
-    info = MetricInfo(*args, **kwargs)
-    return info.name, info
+METRIC_INFO: Mapping[str, Metric] = _MetricTable()
+"""The metrics by name, as a read-only mapping (a view of :data:`METRICS`)."""
 
-
-METRIC_INFO: dict[str, MetricInfo] = dict(
-    [
-        _info(
-            "cloud_fraction",
-            "cloud fraction of the valid pixels",
-            0,
-            JANSSENS_2021,
-            objects=False,
-            min_area=False,
-        ),
-        _info(
-            "num_objects", "number of cloud objects", 0, JANSSENS_2021, objects=True, min_area=False
-        ),
-        _info(
-            "max_length_scale",
-            "square root of the largest object area",
-            1,
-            JANSSENS_2021,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "mean_length_scale",
-            "square root of the mean object area",
-            1,
-            JANSSENS_2021,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "mean_perimeter",
-            "mean object contour perimeter",
-            1,
-            JANSSENS_2021,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "total_perimeter",
-            "total object contour perimeter",
-            1,
-            JANSSENS_2021,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "size_distribution_exponent",
-            "power-law exponent of the cloud size distribution",
-            0,
-            JANSSENS_2021,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "spectral_length_scale",
-            "spectral length scale of the cloud mask",
-            1,
-            JANSSENS_2021,
-            objects=False,
-            min_area=False,
-        ),
-        _info(
-            "cop", "convective organisation potential", 0, WHITE_2018, objects=True, min_area=True
-        ),
-        _info(
-            "scai",
-            "simple convective aggregation index",
-            0,
-            TOBIN_2012,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "iorg",
-            "organisation index with a Poisson reference",
-            0,
-            TOMPKINS_2017,
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "iorg_inhibition",
-            "organisation index with an inhibition reference",
-            0,
-            f"{BENNER_1998}; {ANTONISSEN_2019}",
-            objects=True,
-            min_area=True,
-        ),
-        _info(
-            "fractal_dimension",
-            "box-counting (Minkowski-Bouligand) dimension",
-            0,
-            JANSSENS_2021,
-            objects=False,
-            min_area=False,
-            periodic=False,
-        ),
-        _info(
-            "orientation",
-            "image-moment orientation of the cloud mask",
-            0,
-            JANSSENS_2021,
-            objects=False,
-            min_area=False,
-            periodic=False,
-        ),
-        _info(
-            "open_sky",
-            "largest open-sky rectangle area fraction",
-            0,
-            ANTONISSEN_2019,
-            objects=False,
-            min_area=False,
-        ),
-        _info(
-            "mean_eccentricity",
-            "area-weighted mean object eccentricity",
-            0,
-            JANSSENS_2021,
-            objects=True,
-            min_area=True,
-        ),
-    ]
-)
+MetricInfo = Metric
+"""The former name of :class:`~cloudorg.metrics.Metric`."""
 
 
 def metric_names(*, periodic: bool = False) -> tuple[str, ...]:
@@ -252,11 +156,195 @@ def metric_names(*, periodic: bool = False) -> tuple[str, ...]:
     Returns
     -------
     tuple of str
-        Metric names.
+        Metric names: the library's, then those of plug-ins.
 
     Examples
     --------
-    >>> len(metric_names()), "orientation" in metric_names(periodic=True)
-    (16, False)
+    >>> metric_names()[:16][-1], "orientation" in metric_names(periodic=True)
+    ('mean_eccentricity', False)
     """
-    return tuple(name for name, info in METRIC_INFO.items() if info.periodic or not periodic)
+    return tuple(name for name, entry in METRICS.items() if entry.periodic or not periodic)
+
+
+# The library's metrics, in the order of compute_metrics' output.
+
+
+@register_metric
+@metric("cloud_fraction", long_name="cloud fraction of the valid pixels", citation=JANSSENS_2021)
+def _cloud_fraction(state: MaskState) -> float:
+    return field._cloud_fraction(state.mask)
+
+
+@register_metric
+@metric("num_objects", long_name="number of cloud objects", citation=JANSSENS_2021, objects=True)
+def _num_objects(state: MaskState) -> float:
+    return float(state.all_objects.num)
+
+
+@register_metric
+@metric(
+    "max_length_scale",
+    long_name="square root of the largest object area",
+    length_power=1,
+    citation=JANSSENS_2021,
+    objects=True,
+    min_area=True,
+)
+def _max_length_scale(state: MaskState) -> float:
+    return objects._max_length_scale(state.objects, state.pixel_size)
+
+
+@register_metric
+@metric(
+    "mean_length_scale",
+    long_name="square root of the mean object area",
+    length_power=1,
+    citation=JANSSENS_2021,
+    objects=True,
+    min_area=True,
+)
+def _mean_length_scale(state: MaskState) -> float:
+    return objects._mean_length_scale(state.objects, state.pixel_size)
+
+
+@register_metric
+@metric(
+    "mean_perimeter",
+    long_name="mean object contour perimeter",
+    length_power=1,
+    citation=JANSSENS_2021,
+    objects=True,
+    min_area=True,
+)
+def _mean_perimeter(state: MaskState) -> float:
+    return objects._mean_perimeter(state.objects, state.pixel_size)
+
+
+@register_metric
+@metric(
+    "total_perimeter",
+    long_name="total object contour perimeter",
+    length_power=1,
+    citation=JANSSENS_2021,
+    objects=True,
+    min_area=True,
+)
+def _total_perimeter(state: MaskState) -> float:
+    return objects._total_perimeter(state.objects, state.pixel_size)
+
+
+@register_metric
+@metric(
+    "size_distribution_exponent",
+    long_name="power-law exponent of the cloud size distribution",
+    citation=JANSSENS_2021,
+    objects=True,
+    min_area=True,
+)
+def _size_distribution_exponent(state: MaskState) -> float:
+    return objects._size_distribution_exponent(state.objects)
+
+
+@register_metric
+@metric(
+    "spectral_length_scale",
+    long_name="spectral length scale of the cloud mask",
+    length_power=1,
+    citation=JANSSENS_2021,
+)
+def _spectral_length_scale(state: MaskState) -> float:
+    return spectral._spectral_length_scale(state.mask, state.pixel_size)
+
+
+@register_metric
+@metric(
+    "cop",
+    long_name="convective organisation potential",
+    citation=WHITE_2018,
+    objects=True,
+    min_area=True,
+)
+def _cop(state: MaskState) -> float:
+    return organisation._cop(state.pairs)
+
+
+@register_metric
+@metric(
+    "scai",
+    long_name="simple convective aggregation index",
+    citation=TOBIN_2012,
+    objects=True,
+    min_area=True,
+)
+def _scai(state: MaskState) -> float:
+    return organisation._scai(
+        state.pairs, state.mask.shape, state.pixel_size, SCAI_REFERENCE_LENGTH
+    )
+
+
+@register_metric
+@metric(
+    "iorg",
+    long_name="organisation index with a Poisson reference",
+    citation=TOMPKINS_2017,
+    objects=True,
+    min_area=True,
+)
+def _iorg(state: MaskState) -> float:
+    return organisation._iorg(state.nearest, state.mask.shape, False)
+
+
+@register_metric
+@metric(
+    "iorg_inhibition",
+    long_name="organisation index with an inhibition reference",
+    citation=f"{BENNER_1998}; {ANTONISSEN_2019}",
+    objects=True,
+    min_area=True,
+)
+def _iorg_inhibition(state: MaskState) -> float:
+    try:
+        return organisation._iorg_inhibition(state.nearest, state.objects, False, state.seed)
+    except organisation.PlacementError as err:
+        warnings.warn(f"{err}; iorg_inhibition is NaN", RuntimeWarning, stacklevel=3)
+        return float("nan")
+
+
+@register_metric
+@metric(
+    "fractal_dimension",
+    long_name="box-counting (Minkowski-Bouligand) dimension",
+    citation=JANSSENS_2021,
+    periodic=False,
+)
+def _fractal_dimension(state: MaskState) -> float:
+    return field._fractal_dimension(state.mask)
+
+
+@register_metric
+@metric(
+    "orientation",
+    long_name="image-moment orientation of the cloud mask",
+    citation=JANSSENS_2021,
+    periodic=False,
+)
+def _orientation(state: MaskState) -> float:
+    return field._orientation(state.mask)
+
+
+@register_metric
+@metric("open_sky", long_name="largest open-sky rectangle area fraction", citation=ANTONISSEN_2019)
+def _open_sky(state: MaskState) -> float:
+    return field._open_sky_value(state.mask, state.periodic, "max")
+
+
+@register_metric
+@metric(
+    "mean_eccentricity",
+    long_name="area-weighted mean object eccentricity",
+    citation=JANSSENS_2021,
+    objects=True,
+    min_area=True,
+)
+def _mean_eccentricity(state: MaskState) -> float:
+    return objects._mean_eccentricity(state.objects)

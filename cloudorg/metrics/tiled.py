@@ -28,7 +28,7 @@ import xarray as xr
 
 from cloudorg.errors import ConfigError
 from cloudorg.metrics.core import compute_metrics
-from cloudorg.metrics.registry import METRIC_INFO
+from cloudorg.metrics.registry import METRICS
 
 __all__ = ["METRIC_DIM", "TileMetrics", "metrics_for_tiles"]
 
@@ -199,11 +199,11 @@ class TileMetrics:
             )
         variables = {}
         for i, name in enumerate(self.names):
-            info = METRIC_INFO[name]
+            entry = METRICS[name]
             variables[name] = values.isel({METRIC_DIM: i}, drop=True).assign_attrs(
-                units=info.units_for(self.length_unit),
-                long_name=info.long_name,
-                citation=info.citation,
+                units=entry.units_for(self.length_unit),
+                long_name=entry.long_name,
+                citation=entry.citation,
             )
         return xr.Dataset(variables, attrs=self.attrs())
 

@@ -18,10 +18,11 @@
   report; :mod:`~cloudorg.models.gradcam`: Grad-CAM heat maps and feature maps;
   :mod:`~cloudorg.models.autoencoder`: the convolutional autoencoder of Table 3;
   :mod:`~cloudorg.models.deepcluster`: DeepCluster (section 11.1);
-- :mod:`~cloudorg.models.commands`: the ``cloudorg train``, ``cloudorg embed`` and
-  ``cloudorg classify`` commands.
+- the ``cloudorg train``, ``cloudorg embed`` and ``cloudorg classify`` commands are in
+  :mod:`cloudorg.cli.models`.
 
-See ``docs/models.md`` and ``docs/supervised.md``.
+Their figures (training curves, confusion matrices, Grad-CAM, reconstructions) are in
+:mod:`cloudorg.plots`. See ``docs/models.md`` and ``docs/supervised.md``.
 
 Examples
 --------
@@ -42,7 +43,7 @@ _EXPORTS = {
     "AutoencoderRunConfig": "autoencoder",
     "autoencoder_embeddings": "autoencoder",
     "build_autoencoder": "autoencoder",
-    "plot_reconstructions": "autoencoder",
+    "reconstruct": "autoencoder",
     "train_autoencoder": "autoencoder",
     "Checkpoint": "checkpoint",
     "CheckpointError": "checkpoint",
@@ -62,7 +63,6 @@ _EXPORTS = {
     "train_classifier": "classifier",
     "labelled_tiles_from_store": "classify",
     "metrics_summary": "classify",
-    "plot_classification": "classify",
     "DataConfig": "config",
     "ModelConfig": "config",
     "Tile2VecConfig": "config",
@@ -85,10 +85,7 @@ _EXPORTS = {
     "centroid_similarity": "gradcam",
     "feature_maps": "gradcam",
     "grad_cam": "gradcam",
-    "plot_feature_maps": "gradcam",
-    "plot_gradcam": "gradcam",
     "history_dataset": "history",
-    "plot_history": "history",
     "classify_store": "inference",
     "embed": "inference",
     "open_class_probabilities": "inference",
@@ -103,6 +100,8 @@ _EXPORTS = {
     "synthetic_triplets": "synthetic",
     "train_tile2vec": "tile2vec",
     "MODEL_KINDS": "tile_models",
+    "BaseModelKind": "tile_models",
+    "ModelKind": "tile_models",
     "TileModel": "tile_models",
     "as_tile_model": "tile_models",
     "load_tile_model": "tile_models",

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import torch
 import xarray as xr
-from matplotlib.figure import Figure
 from torch import nn
 from torch.utils.data import TensorDataset
 
@@ -39,7 +38,7 @@ __all__ = [
     "AutoencoderRunConfig",
     "autoencoder_embeddings",
     "build_autoencoder",
-    "plot_reconstructions",
+    "reconstruct",
     "reconstruction_step",
     "train_autoencoder",
 ]
@@ -284,39 +283,63 @@ def autoencoder_embeddings(
 
 
 @torch.no_grad()
-def plot_reconstructions(
-    model: Autoencoder, images: Any, *, n: int = 4, device: str | torch.device = "cpu"
-) -> Figure:
-    """Tiles (top row) and their reconstructions (bottom row), as the report's figure 44.
+def reconstruct(
+    model: Autoencoder,
+    images: Any,
+    *,
+    n: int | None = None,
+    batch_size: int = 256,
+    device: str | torch.device = "cpu",
+) -> xr.Dataset:
+    """Tiles and their reconstructions by ``model``, as drawn by
+    :func:`cloudorg.plots.plot_reconstructions` (the report's figure 44).
+
+    Parameters
+    ----------
+    model : Autoencoder
+        The trained autoencoder (its train/eval mode is restored afterwards).
+    images : array, tensor or TensorDataset
+        Tiles ``(N, C, H, W)``.
+    n : int, optional
+        Reconstruct only the first ``n`` tiles (default: all).
+    batch_size : int
+        Tiles per forward pass.
+    device : str or torch.device
+        Where the model runs.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``image`` (the tiles) and ``reconstruction``, float32 ``(tile, channel, y, x)``.
 
     Examples
     --------
     >>> ae = build_autoencoder(AutoencoderConfig(in_channels=1, channels=(2,)))
-    >>> len(plot_reconstructions(ae, torch.rand(3, 1, 8, 8)).axes)
-    6
+    >>> rec = reconstruct(ae, torch.rand(3, 1, 8, 8), n=2)
+    >>> rec.reconstruction.dims, rec.sizes["tile"]
+    (('tile', 'channel', 'y', 'x'), 2)
     """
-    x = _as_images(images)[:n]
+    x = _as_images(images)
+    if n is not None:
+        if n < 1:
+            raise ConfigError(f"n: expected a positive number of tiles, got {n}")
+        x = x[:n]
     if len(x) == 0:
-        raise ConfigError("images: no tile to show")
+        raise ConfigError("images: no tile to reconstruct")
     was_training = model.training
     model.eval()
+    dev = torch.device(device)
     try:
-        y = model(x.to(torch.device(device))).float().cpu()
+        y = [model(x[i : i + batch_size].to(dev)).float().cpu()
+             for i in range(0, len(x), batch_size)]  # fmt: skip
     finally:
         model.train(was_training)
-    fig = Figure(figsize=(2.2 * len(x), 4.6))
-    axes = fig.subplots(2, len(x), squeeze=False)
-    for j in range(len(x)):
-        for i, (t, title) in enumerate(((x[j], "tile"), (y[j], "reconstruction"))):
-            a = t.numpy()
-            lo, hi = float(x[j].min()), float(x[j].max())
-            if a.shape[0] >= 3:
-                img = np.clip((np.moveaxis(a[:3], 0, -1) - lo) / max(hi - lo, 1e-12), 0, 1)
-                axes[i, j].imshow(img)
-            else:
-                axes[i, j].imshow(a[0], cmap="gray", vmin=lo, vmax=hi)
-            axes[i, j].set_title(title, fontsize=8)
-            axes[i, j].set_xticks([])
-            axes[i, j].set_yticks([])
-    fig.tight_layout()
-    return fig
+    dims = ("tile", "channel", "y", "x")
+    return xr.Dataset(
+        {
+            "image": (dims, x.detach().cpu().numpy(), {"long_name": "tile"}),
+            "reconstruction": (dims, torch.cat(y).numpy(), {"long_name": "reconstruction"}),
+        },
+        coords={"tile": np.arange(len(x))},
+        attrs={"config": model.config.to_json()},
+    )

@@ -3,6 +3,7 @@
 A checkpoint is one ``torch.save`` file of plain data and tensors only::
 
     {"format": "cloudorg-checkpoint", "version": 1,
+     "kind": str | None,               # the model kind (cloudorg.models.tile_models)
      "config": {...},                  # the JSON dict of the run's configuration
      "model": {name: tensor},          # the model's state_dict
      "step": int,                      # optimiser steps done
@@ -12,9 +13,12 @@ A checkpoint is one ``torch.save`` file of plain data and tensors only::
      "sampler": {"batches": int} | None,   # position of the batch stream
      "history": {name: [float]} | None}    # logged metrics up to ``step``
 
-It is read with ``torch.load(..., weights_only=True)`` only, so a user's file is never
-unpickled into arbitrary objects; writes go to a temporary file renamed into place, so an
-interrupted save leaves the previous checkpoint intact.
+A checkpoint records the kind of its model: the one its writer names, else the one the
+layout of its configuration shows (:func:`kind_of_config`), which is also how a file
+written before checkpoints recorded their kind is read. It is read with
+``torch.load(..., weights_only=True)`` only, so a user's file is never unpickled into
+arbitrary objects; writes go to a temporary file renamed into place, so an interrupted
+save leaves the previous checkpoint intact.
 
 Examples
 --------
@@ -38,7 +42,7 @@ import pickle
 import random
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +56,7 @@ __all__ = [
     "CheckpointError",
     "capture_rng_state",
     "config_differences",
+    "kind_of_config",
     "load_checkpoint",
     "model_id",
     "restore_rng_state",
@@ -60,6 +65,9 @@ __all__ = [
 
 FORMAT = "cloudorg-checkpoint"
 VERSION = 1
+_MODEL_KEYS = (("embedding_dim", "tile2vec"), ("channels", "autoencoder"),
+               ("n_classes", "classifier"))  # fmt: skip
+"""A key only one kind's ``model`` section has, and the kind."""
 
 
 class CheckpointError(CloudorgError):
@@ -69,6 +77,9 @@ class CheckpointError(CloudorgError):
 @dataclass
 class Checkpoint:
     """The contents of a checkpoint (see the module docstring).
+
+    ``kind`` is the model kind (a name of :data:`cloudorg.models.tile_models.MODEL_KINDS`),
+    ``None`` for a checkpoint of another network or one that does not record it.
 
     Examples
     --------
@@ -84,6 +95,29 @@ class Checkpoint:
     rng: dict[str, Any] | None = None
     sampler: dict[str, Any] | None = None
     history: dict[str, list[float]] | None = None
+    kind: str | None = None
+
+
+def kind_of_config(config: Mapping[str, Any]) -> str | None:
+    """The model kind the layout of a run's configuration shows: ``deepcluster`` for a
+    ``deepcluster`` section, else by a key of the ``model`` section (``embedding_dim``:
+    ``tile2vec``, ``channels``: ``autoencoder``, ``n_classes``: ``classifier``); ``None``
+    for any other layout.
+
+    The kind of a checkpoint whose writer names none, or that was written before
+    checkpoints recorded their kind.
+
+    Examples
+    --------
+    >>> kind_of_config({"model": {"n_classes": 5}}), kind_of_config({"training": {}})
+    ('classifier', None)
+    """
+    if isinstance(config.get("deepcluster"), Mapping):
+        return "deepcluster"
+    model = config.get("model")
+    if not isinstance(model, Mapping):
+        return None
+    return next((kind for key, kind in _MODEL_KEYS if key in model), None)
 
 
 def capture_rng_state() -> dict[str, Any]:
@@ -141,18 +175,22 @@ def config_differences(expected: Mapping[str, Any], found: Mapping[str, Any]) ->
 
 
 def save_checkpoint(path: str | os.PathLike[str], checkpoint: Checkpoint) -> Path:
-    """Write ``checkpoint`` to ``path`` atomically; return the path.
+    """Write ``checkpoint`` to ``path`` atomically, with its kind (``checkpoint.kind``, else
+    :func:`kind_of_config`); return the path.
 
     Examples
     --------
     >>> import tempfile
-    >>> save_checkpoint(tempfile.mkdtemp() + "/m.pt", Checkpoint({}, {})).name
-    'm.pt'
+    >>> path = save_checkpoint(tempfile.mkdtemp() + "/m.pt",
+    ...                        Checkpoint({"model": {"channels": [4]}}, {}))
+    >>> path.name, load_checkpoint(path).kind
+    ('m.pt', 'autoencoder')
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     json.dumps(checkpoint.config)  # refuse a config that is not JSON-able before writing
-    payload = {"format": FORMAT, "version": VERSION, **asdict(checkpoint)}
+    kind = checkpoint.kind or kind_of_config(checkpoint.config)
+    payload = {"format": FORMAT, "version": VERSION, **asdict(replace(checkpoint, kind=kind))}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -5,9 +5,9 @@ carry a class (the table's ``label``: the majority class of the tile, from the s
 ground-truth ``pattern`` or from Zooniverse boxes, see :mod:`cloudorg.tiles.labelling`)
 into a :class:`~cloudorg.models.classifier.LabelledTiles` with their scene ids, ready to
 be split by scene and given to :func:`~cloudorg.models.classifier.train_classifier`.
-:func:`plot_classification` draws the confusion matrix and the per-class precision and
-recall of :func:`~cloudorg.models.classifier.classification_metrics`, and
-:func:`metrics_summary` gives them as plain JSON-ready data.
+:func:`metrics_summary` gives the confusion matrix and the per-class precision and recall
+of :func:`~cloudorg.models.classifier.classification_metrics` as plain JSON-ready data
+(:func:`cloudorg.plots.plot_classification` draws them).
 
 Examples
 --------
@@ -23,7 +23,6 @@ import os
 
 import numpy as np
 import xarray as xr
-from matplotlib.figure import Figure
 
 from ..distributed import ClientLike
 from ..errors import ConfigError, StoreError
@@ -36,7 +35,7 @@ from .classifier import LabelledTiles
 from .config import DataConfig
 from .sources import open_or_build_table
 
-__all__ = ["labelled_tiles_from_store", "metrics_summary", "plot_classification"]
+__all__ = ["labelled_tiles_from_store", "metrics_summary"]
 
 
 def labelled_tiles_from_store(
@@ -158,51 +157,3 @@ def metrics_summary(metrics: xr.Dataset) -> dict:
         "class_names": names,
         "confusion": metrics.confusion.values.astype(int).tolist(),
     }
-
-
-def plot_classification(metrics: xr.Dataset, *, title: str | None = None) -> Figure:
-    """The confusion matrix (counts, rows: true classes) and per-class precision and
-    recall of :func:`~cloudorg.models.classifier.classification_metrics`.
-
-    Classes without true or predicted tiles are left out of both panels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Not attached to pyplot.
-
-    Examples
-    --------
-    >>> from cloudorg.models.classifier import classification_metrics
-    >>> fig = plot_classification(classification_metrics([1, 1, 4, 4], [1, 4, 4, 4]))
-    >>> [ax.get_title() for ax in fig.axes[:2]]
-    ['confusion matrix (tiles)', 'precision and recall']
-    """
-    cm = metrics.confusion
-    seen = (cm.sum("predicted").values + cm.sum("true").values) > 0
-    if not seen.any():
-        raise ConfigError("metrics: no tile in the confusion matrix")
-    names = [str(c) for c in metrics["class"].values[seen]]
-    counts = cm.values[np.ix_(seen, seen)]
-    fig = Figure(figsize=(4.0 + 1.6 * len(names), 3.8), layout="constrained")
-    left, right = fig.subplots(1, 2, width_ratios=(1.2, 1.0))
-    image = left.imshow(counts, cmap="Blues")
-    for (i, j), value in np.ndenumerate(counts):
-        colour = "white" if value > 0.6 * counts.max() else "black"
-        left.text(j, i, str(value), ha="center", va="center", color=colour, fontsize=9)
-    left.set_xticks(range(len(names)), names, rotation=30)
-    left.set_yticks(range(len(names)), names)
-    left.set_xlabel("predicted class")
-    left.set_ylabel("true class")
-    left.set_title("confusion matrix (tiles)")
-    fig.colorbar(image, ax=left, shrink=0.8)
-    x = np.arange(len(names))
-    for offset, var in ((-0.2, "precision"), (0.2, "recall")):
-        values = np.nan_to_num(metrics[var].values[seen])
-        right.bar(x + offset, values, width=0.4, label=var)
-    right.set_xticks(x, names, rotation=30)
-    right.set_ylim(0, 1.05)
-    right.set_title("precision and recall")
-    right.legend(fontsize="small")
-    fig.suptitle(title or f"accuracy {float(metrics.accuracy):.3f} over {int(cm.sum())} tiles")
-    return fig

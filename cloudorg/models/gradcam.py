@@ -10,7 +10,8 @@ and keeps the positive part of the weighted sum (equation 2),
 The activation is caught with a forward hook on the layer and its gradient with
 ``register_hook`` on the activation tensor. The score is a classifier's logit, or for an
 embedding model the similarity (negative distance) to a cluster centroid
-(:func:`centroid_similarity`).
+(:func:`centroid_similarity`). :func:`cloudorg.plots.plot_gradcam` and
+:func:`cloudorg.plots.plot_feature_maps` draw the maps.
 
 Examples
 --------
@@ -30,7 +31,6 @@ from typing import Any
 import numpy as np
 import torch
 import xarray as xr
-from matplotlib.figure import Figure
 from torch import nn
 
 from ..errors import ConfigError
@@ -41,8 +41,6 @@ __all__ = [
     "feature_maps",
     "find_layer",
     "grad_cam",
-    "plot_feature_maps",
-    "plot_gradcam",
 ]
 
 Target = Callable[[torch.Tensor], torch.Tensor]
@@ -281,118 +279,3 @@ def feature_maps(
         name="feature_maps",
         attrs={"long_name": "activation"},
     )
-
-
-def _image2d(image: Any) -> np.ndarray:
-    a = np.asarray(image.detach().cpu() if torch.is_tensor(image) else image, dtype=float)
-    if a.ndim == 3:
-        a = a[0] if a.shape[0] in (1, 2) or a.shape[0] > 4 else np.moveaxis(a[:3], 0, -1)
-    if a.ndim == 3:
-        lo, hi = np.nanmin(a), np.nanmax(a)
-        a = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
-    return a
-
-
-def plot_gradcam(
-    image: Any,
-    cam: xr.DataArray,
-    *,
-    inverted: bool = False,
-    alpha: float = 0.5,
-    cmap: str = "jet",
-    probabilities: Sequence[float] | None = None,
-) -> Figure:
-    """The image and its Grad-CAM overlay for each class of ``cam``.
-
-    Parameters
-    ----------
-    image : array ``(C, H, W)`` or ``(H, W)``
-        One tile (a single channel is shown in grey, three as RGB).
-    cam : xarray.DataArray
-        ``(class, y, x)`` maps of this tile (one ``sample`` of :func:`grad_cam`).
-    inverted : bool
-        Use the reversed colour map, as the report's figures do (red: low relevance).
-    alpha : float
-        Opacity of the heat map.
-    cmap : str
-        Colour map of the heat map.
-    probabilities : sequence of float, optional
-        Predicted probability of each class, shown in the panel titles.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        A figure not attached to pyplot (no GUI backend needed).
-
-    Examples
-    --------
-    >>> cam = xr.DataArray(np.random.rand(2, 8, 8), dims=("class", "y", "x"),
-    ...                    coords={"class": ["sugar", "flower"]})
-    >>> len(plot_gradcam(np.random.rand(1, 8, 8), cam, inverted=True).axes)
-    3
-    """
-    if "sample" in cam.dims:
-        if cam.sizes["sample"] != 1:
-            raise ConfigError("cam: expected the maps of one sample; select it with .isel")
-        cam = cam.isel(sample=0)
-    if cam.dims != ("class", "y", "x"):
-        raise ConfigError(f"cam: expected dims (class, y, x), got {cam.dims}")
-    img = _image2d(image)
-    n = cam.sizes["class"]
-    colours = cmap + "_r" if inverted and not cmap.endswith("_r") else cmap
-    fig = Figure(figsize=(2.6 * (n + 1), 2.8))
-    axes = fig.subplots(1, n + 1, squeeze=False)[0]
-    axes[0].imshow(img, cmap="gray" if img.ndim == 2 else None)
-    axes[0].set_title("tile")
-    for i, ax in enumerate(axes[1:]):
-        ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
-        ax.imshow(cam.values[i], cmap=colours, alpha=alpha, vmin=0,
-                  vmax=max(float(cam.values[i].max()), 1e-12))  # fmt: skip
-        title = str(cam["class"].values[i])
-        if probabilities is not None:
-            title += f" ({probabilities[i]:.2f})"
-        ax.set_title(title)
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    return fig
-
-
-def plot_feature_maps(maps: xr.DataArray, *, max_maps: int = 16, cmap: str = "viridis") -> Figure:
-    """The first ``max_maps`` feature maps of one tile, in a grid.
-
-    Parameters
-    ----------
-    maps : xarray.DataArray
-        ``(channel, y, x)``, or ``(sample, channel, y, x)`` with one sample.
-
-    Examples
-    --------
-    >>> fm = xr.DataArray(np.random.rand(5, 4, 4), dims=("channel", "y", "x"))
-    >>> sum(ax.get_visible() for ax in plot_feature_maps(fm).axes)
-    5
-    """
-    if "sample" in maps.dims:
-        if maps.sizes["sample"] != 1:
-            raise ConfigError("maps: expected the maps of one sample; select it with .isel")
-        maps = maps.isel(sample=0)
-    if maps.dims != ("channel", "y", "x"):
-        raise ConfigError(f"maps: expected dims (channel, y, x), got {maps.dims}")
-    if max_maps < 1:
-        raise ConfigError(f"max_maps: expected a positive integer, got {max_maps}")
-    n = min(max_maps, maps.sizes["channel"])
-    cols = int(np.ceil(np.sqrt(n)))
-    rows = int(np.ceil(n / cols))
-    fig = Figure(figsize=(1.8 * cols, 1.8 * rows))
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for i, ax in enumerate(axes):
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        ax.imshow(maps.values[i], cmap=cmap)
-        ax.set_title(f"channel {i}", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    return fig

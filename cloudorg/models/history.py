@@ -1,18 +1,17 @@
-"""Training histories: the metrics logged per step, as xarray, and their figure.
+"""Training histories: the metrics logged per step, as xarray.
 
 A trainer logs plain lists (``{"step": [...], "loss": [...], "val_step": [...],
 "val_loss": [...]}``); :func:`history_dataset` turns them into a Dataset with a ``step``
-dimension for the training metrics and ``val_step`` for the validation ones, and
-:func:`plot_history` draws one panel per metric, training and validation together (the
-neighbour and distant distance curves of the report's figure 20 for Tile2Vec).
+dimension for the training metrics and ``val_step`` for the validation ones;
+:func:`cloudorg.plots.plot_history` draws one panel per metric, training and validation
+together (the neighbour and distant distance curves of the report's figure 20 for
+Tile2Vec).
 
 Examples
 --------
 >>> h = history_dataset({"step": [1, 2], "loss": [0.9, 0.7], "val_step": [2], "val_loss": [0.8]})
 >>> h.loss.dims, h.val_loss.dims
 (('step',), ('val_step',))
->>> len(plot_history(h).axes)
-1
 """
 
 from __future__ import annotations
@@ -21,9 +20,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
-from matplotlib.figure import Figure
 
-__all__ = ["history_dataset", "plot_history"]
+__all__ = ["history_dataset"]
 
 VAL = "val_"
 
@@ -63,39 +61,3 @@ def history_dataset(
         long_name = long_names.get(base, base) + (" (validation)" if dim == "val_step" else "")
         ds[name] = (dim, np.asarray(values, dtype=np.float64), {"long_name": long_name})
     return ds
-
-
-def plot_history(history: xr.Dataset, variables: Sequence[str] | None = None) -> Figure:
-    """One panel per training metric against step, its validation values as markers.
-
-    Parameters
-    ----------
-    history : xarray.Dataset
-        From :func:`history_dataset` (e.g. ``train_tile2vec(...).history``).
-    variables : sequence of str, optional
-        Metrics to draw (default: every training metric but the learning rate).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Not attached to pyplot; save it with ``fig.savefig(path)`` (Agg).
-
-    Examples
-    --------
-    >>> h = history_dataset({"step": [1, 2], "loss": [1.0, 0.5], "d_distant": [2.0, 3.0]})
-    >>> [ax.get_title() for ax in plot_history(h).axes]
-    ['loss', 'd_distant']
-    """
-    if variables is None:
-        variables = [v for v in history.data_vars if history[v].dims == ("step",) and v != "lr"]
-    fig = Figure(figsize=(4.0 * max(1, len(variables)), 3.2), layout="constrained")
-    axes = fig.subplots(1, max(1, len(variables)), squeeze=False)[0]
-    for ax, name in zip(axes, variables, strict=False):
-        ax.plot(history["step"], history[name], lw=1, label="training")
-        if VAL + name in history:
-            ax.plot(history["val_step"], history[VAL + name], "o--", ms=3, label="validation")
-            ax.legend(fontsize="small")
-        ax.set_title(name)
-        ax.set_xlabel("step")
-        ax.set_ylabel(history[name].attrs.get("long_name", name), fontsize="small")
-    return fig

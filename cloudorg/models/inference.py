@@ -89,14 +89,6 @@ __all__ = [
 EMBEDDINGS_GROUP = layout.EMBEDDINGS
 CLASS_PROBABILITIES_GROUP = layout.CLASS_PROBABILITIES
 _TABLE_COORDS = ("scene_id", "scene_index", "row0", "col0")
-_SHOWN = {"tile2vec": "Tile2Vec", "autoencoder": "autoencoder", "deepcluster": "DeepCluster",
-          "classifier": "classifier"}  # fmt: skip
-_LONG_NAMES = {
-    "tile2vec": "Tile2Vec embedding of the tile",
-    "autoencoder": "autoencoder latent code of the tile",
-    "deepcluster": "DeepCluster backbone features of the tile",
-    "classifier": "class probability of the tile",
-}
 
 
 def embeddings_group(spec: TileSpec, name: str | None = None) -> str:
@@ -291,12 +283,13 @@ def _write(
         "filters": list(data.filters) if data.filters is not None else ["all"],
     }  # fmt: skip
     attrs = {
-        "title": f"{_SHOWN[model.kind]} {output.noun} of the tiles of a cloudorg campaign store",
+        "title": f"{model.model_kind.label} {output.noun} of the tiles of a cloudorg campaign "
+        "store",
         "model_config": json.dumps(model.config.to_dict()),
     }
     job = _Job(store.location, data.channels, data.filters, int(run.batch_size), run.device,
                bool(run.mixed_precision), run.threads, width)  # fmt: skip
-    template = _template(table, width, block_size, attrs, output, _LONG_NAMES[model.kind])
+    template = _template(table, width, block_size, attrs, output, model.model_kind.long_name)
     writer = store.group(output.group).begin(
         template, identity, dim="tile", block_rows=block_size, overwrite=run.overwrite,
         hint="pass overwrite=True (`--overwrite`) to replace them, or give these another name",

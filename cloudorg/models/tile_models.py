@@ -1,9 +1,11 @@
 """Models that map each tile to a vector, as streaming inference writes them to a store.
 
-:class:`TileModel` wraps a trained network of any kind with what
-:mod:`cloudorg.models.inference` needs to rebuild it on a Dask worker and to write its
-output: its ``kind``, its configuration, the width of its output for a tile size, and a
-``forward`` that gives the vector of each tile:
+A model kind is one object following :class:`ModelKind`, registered once in
+:data:`MODEL_KINDS`: it builds its network from a configuration, gives the width of the
+vector of a tile size and the vectors of a batch of tiles, and names the section of a
+checkpoint's configuration that holds the network's configuration. :class:`TileModel`
+wraps a trained network of any kind with what :mod:`cloudorg.models.inference` needs to
+rebuild it on a Dask worker and to write its output. The library's kinds:
 
 - ``tile2vec``: an :class:`~.embedder.Embedder` (:class:`~.config.ModelConfig`); its
   embedding (``embedding_dim`` values);
@@ -16,9 +18,10 @@ output: its ``kind``, its configuration, the width of its output for a tile size
   (:class:`~.classifier.ClassifierConfig`); its softmax class probabilities
   (``n_classes``).
 
-A checkpoint's kind is read from its configuration: a ``deepcluster`` section
-(:meth:`~.deepcluster.DeepClusterResult.save`), else the keys of its ``model`` section
-(``embedding_dim``: Tile2Vec; ``channels``: autoencoder; ``n_classes``: classifier).
+Other packages add kinds through the ``cloudorg.models`` entry-point group
+(:mod:`cloudorg.registry`). A checkpoint records its kind (``kind``, see
+:mod:`~.checkpoint`); one written without it is recognised by the layout of its
+configuration (:func:`~.checkpoint.kind_of_config`).
 
 Examples
 --------
@@ -27,20 +30,23 @@ Examples
 >>> model = as_tile_model(build_autoencoder(AutoencoderConfig(in_channels=1, channels=(4, 2))))
 >>> model.kind, model.output_dim(64), model(torch.rand(3, 1, 64, 64)).shape
 ('autoencoder', 512, torch.Size([3, 512]))
+>>> MODEL_KINDS.names()[:4]
+('tile2vec', 'autoencoder', 'deepcluster', 'classifier')
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..registry import Registry
 from .autoencoder import Autoencoder, AutoencoderConfig
-from .checkpoint import load_checkpoint, model_id
+from .checkpoint import kind_of_config, load_checkpoint, model_id
 from .classifier import Classifier, ClassifierConfig
 from .config import ConfigBase, DataConfig, ModelConfig
 from .deepcluster import DeepClusterConfig, DeepClusterResult
@@ -49,6 +55,8 @@ from .resnets import resnet
 
 __all__ = [
     "MODEL_KINDS",
+    "BaseModelKind",
+    "ModelKind",
     "ModelLike",
     "TileModel",
     "as_tile_model",
@@ -58,13 +66,219 @@ __all__ = [
     "tile_model_from_state",
 ]
 
-MODEL_KINDS = ("tile2vec", "autoencoder", "deepcluster", "classifier")
-_CONFIGS: dict[str, type[ConfigBase]] = {
-    "tile2vec": ModelConfig,
-    "autoencoder": AutoencoderConfig,
-    "deepcluster": DeepClusterConfig,
-    "classifier": ClassifierConfig,
-}
+
+class ModelKind(Protocol):
+    """What a kind of model provides.
+
+    Attributes
+    ----------
+    label : str
+        How stores and reports name the kind (``"Tile2Vec"``).
+    long_name : str
+        ``long_name`` of the vector of a tile.
+    section : str
+        The section of a checkpoint's configuration holding the network's configuration
+        (``"model"``).
+    config_type : type
+        The network's configuration: a :class:`~.config.ConfigBase` with ``in_channels``.
+    model_type : type
+        What training gives (:func:`as_tile_model` takes it), with the network's
+        configuration as ``.config``.
+
+    Examples
+    --------
+    >>> kind = MODEL_KINDS["classifier"]
+    >>> kind.label, kind.section, kind.config_type.__name__, kind.model_type.__name__
+    ('classifier', 'model', 'ClassifierConfig', 'Classifier')
+    """
+
+    label: str
+    long_name: str
+    section: str
+    config_type: type[ConfigBase]
+    model_type: type
+
+    def network(self, model: Any) -> nn.Module:
+        """The network of a trained ``model_type`` (whose weights a checkpoint holds)."""
+        ...
+
+    def build(self, config: Any) -> nn.Module:
+        """A network of a configuration, for weights to be loaded into."""
+        ...
+
+    def output_dim(self, config: Any, net: nn.Module, tile_size: int) -> int:
+        """Length of the vector of a ``tile_size`` px tile."""
+        ...
+
+    def forward(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """The vectors ``(N, output_dim)`` of tiles ``(N, C, H, W)``."""
+        ...
+
+
+class BaseModelKind:
+    """Defaults of a :class:`ModelKind`: the trained model is its own network, whose
+    output is the vector, and checkpoints keep its configuration in ``model``.
+
+    Examples
+    --------
+    >>> kind = MODEL_KINDS["tile2vec"]
+    >>> isinstance(kind, BaseModelKind), kind.section
+    (True, 'model')
+    """
+
+    section: ClassVar[str] = "model"
+
+    def network(self, model: Any) -> nn.Module:
+        """``model`` itself."""
+        return model
+
+    def forward(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """``net(x)``."""
+        return net(x)
+
+
+_MEMBERS = ("label", "long_name", "section", "config_type", "model_type", "network", "build",
+            "output_dim", "forward")  # fmt: skip
+"""What a :class:`ModelKind` has."""
+
+
+def _check_kind(entry: object) -> None:
+    missing = [name for name in _MEMBERS if not hasattr(entry, name)]
+    if missing:
+        raise TypeError(f"expected a model kind (cloudorg.models.tile_models.ModelKind), got "
+                        f"{type(entry).__name__} without {', '.join(missing)}")  # fmt: skip
+
+
+MODEL_KINDS: Registry[ModelKind] = Registry("model kind", group="cloudorg.models",
+                                            check=_check_kind)  # fmt: skip
+"""Model kinds by name (the ``kind`` of checkpoints and of stored embeddings)."""
+
+
+class Tile2VecKind(BaseModelKind):
+    """``tile2vec``: an :class:`~.embedder.Embedder`; its embedding.
+
+    Examples
+    --------
+    >>> Tile2VecKind().output_dim(ModelConfig(embedding_dim=7), torch.nn.Identity(), 64)
+    7
+    """
+
+    label = "Tile2Vec"
+    long_name = "Tile2Vec embedding of the tile"
+    config_type = ModelConfig
+    model_type = Embedder
+
+    def build(self, config: ModelConfig) -> nn.Module:
+        """An :class:`~.embedder.Embedder`."""
+        return Embedder(config)
+
+    def output_dim(self, config: ModelConfig, net: nn.Module, tile_size: int) -> int:
+        """``embedding_dim``."""
+        return int(config.embedding_dim)
+
+
+class AutoencoderKind(BaseModelKind):
+    """``autoencoder``: an :class:`~.autoencoder.Autoencoder`; its flattened latent code.
+
+    Examples
+    --------
+    >>> kind, cfg = AutoencoderKind(), AutoencoderConfig(channels=(4, 2))
+    >>> kind.output_dim(cfg, kind.build(cfg), 62)
+    Traceback (most recent call last):
+    ...
+    cloudorg.errors.ConfigError: tile_size: the autoencoder halves tiles 2 times and takes ...
+    """
+
+    label = "autoencoder"
+    long_name = "autoencoder latent code of the tile"
+    config_type = AutoencoderConfig
+    model_type = Autoencoder
+
+    def build(self, config: AutoencoderConfig) -> nn.Module:
+        """An :class:`~.autoencoder.Autoencoder`."""
+        return Autoencoder(config)
+
+    def output_dim(self, config: AutoencoderConfig, net: nn.Module, tile_size: int) -> int:
+        """``channels[-1]`` times the latent pixels.
+
+        Raises
+        ------
+        cloudorg.errors.ConfigError
+            When the pooling does not divide the tile size.
+        """
+        factor = int(net.factor)
+        if tile_size % factor:
+            raise ConfigError(
+                f"tile_size: the autoencoder halves tiles {len(config.channels)} times "
+                f"and takes sides that are multiples of {factor}, got {tile_size}"
+            )
+        return int(config.channels[-1]) * (tile_size // factor) ** 2
+
+    def forward(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """The latent code (:meth:`~.autoencoder.Autoencoder.encode`)."""
+        return net.encode(x)
+
+
+class DeepClusterKind(BaseModelKind):
+    """``deepcluster``: the backbone of a :class:`~.deepcluster.DeepClusterResult`; its
+    pooled features.
+
+    Examples
+    --------
+    >>> DeepClusterKind().build(DeepClusterConfig(width=4)).out_features
+    32
+    """
+
+    label = "DeepCluster"
+    long_name = "DeepCluster backbone features of the tile"
+    section = "deepcluster"
+    config_type = DeepClusterConfig
+    model_type = DeepClusterResult
+
+    def network(self, model: DeepClusterResult) -> nn.Module:
+        """The backbone."""
+        return model.backbone
+
+    def build(self, config: DeepClusterConfig) -> nn.Module:
+        """A :func:`~.resnets.resnet` backbone."""
+        return resnet(config.backbone, in_channels=config.in_channels, width=config.width)
+
+    def output_dim(self, config: DeepClusterConfig, net: nn.Module, tile_size: int) -> int:
+        """The backbone's ``out_features``."""
+        return int(net.out_features)
+
+
+class ClassifierKind(BaseModelKind):
+    """``classifier``: a :class:`~.classifier.Classifier`; its softmax class probabilities.
+
+    Examples
+    --------
+    >>> ClassifierKind().output_dim(ClassifierConfig(), torch.nn.Identity(), 64)
+    5
+    """
+
+    label = "classifier"
+    long_name = "class probability of the tile"
+    config_type = ClassifierConfig
+    model_type = Classifier
+
+    def build(self, config: ClassifierConfig) -> nn.Module:
+        """A :class:`~.classifier.Classifier`."""
+        return Classifier(config)
+
+    def output_dim(self, config: ClassifierConfig, net: nn.Module, tile_size: int) -> int:
+        """``n_classes``."""
+        return int(config.n_classes)
+
+    def forward(self, net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """The softmax of the logits (float32)."""
+        return torch.softmax(net(x).float(), dim=1)
+
+
+MODEL_KINDS.add("tile2vec", Tile2VecKind())
+MODEL_KINDS.add("autoencoder", AutoencoderKind())
+MODEL_KINDS.add("deepcluster", DeepClusterKind())
+MODEL_KINDS.add("classifier", ClassifierKind())
 
 
 class TileModel(nn.Module):
@@ -73,11 +287,16 @@ class TileModel(nn.Module):
     Parameters
     ----------
     kind : str
-        One of :data:`MODEL_KINDS`.
+        A name of :data:`MODEL_KINDS`.
     config : ConfigBase
-        The configuration the network was built from (see the module docstring).
+        The configuration the network was built from (the kind's ``config_type``).
     net : torch.nn.Module
         The network (for ``deepcluster`` its backbone).
+
+    Raises
+    ------
+    cloudorg.errors.ConfigError
+        For a kind that is not registered.
 
     Examples
     --------
@@ -86,12 +305,13 @@ class TileModel(nn.Module):
     >>> model = as_tile_model(net)
     >>> model.model_id == net.model_id, model.output_dim(64), model.in_channels
     (True, 6, 3)
+    >>> model.model_kind.label
+    'Tile2Vec'
     """
 
     def __init__(self, kind: str, config: ConfigBase, net: nn.Module) -> None:
         super().__init__()
-        if kind not in MODEL_KINDS:
-            raise ConfigError(f"kind: expected one of {MODEL_KINDS}, got {kind!r}")
+        self.model_kind = MODEL_KINDS[kind]
         self.kind, self.config, self.net = kind, config, net
 
     @property
@@ -112,36 +332,21 @@ class TileModel(nn.Module):
         cloudorg.errors.ConfigError
             For an autoencoder whose pooling does not divide the tile size.
         """
-        if self.kind == "tile2vec":
-            return int(self.config.embedding_dim)
-        if self.kind == "deepcluster":
-            return int(self.net.out_features)
-        if self.kind == "classifier":
-            return int(self.config.n_classes)
-        factor = int(self.net.factor)
-        if tile_size % factor:
-            raise ConfigError(
-                f"tile_size: the autoencoder halves tiles {len(self.config.channels)} times "
-                f"and takes sides that are multiples of {factor}, got {tile_size}"
-            )
-        return int(self.config.channels[-1]) * (tile_size // factor) ** 2
+        return self.model_kind.output_dim(self.config, self.net, tile_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The vectors ``(N, output_dim)`` of tiles ``(N, C, H, W)``."""
-        if self.kind == "autoencoder":
-            return self.net.encode(x)
-        if self.kind == "classifier":
-            return torch.softmax(self.net(x).float(), dim=1)
-        return self.net(x)
+        return self.model_kind.forward(self.net, x)
 
 
 ModelLike = Embedder | Autoencoder | Classifier | DeepClusterResult | TileModel
-"""What :func:`as_tile_model` takes."""
+"""What :func:`as_tile_model` takes (and the ``model_type`` of any registered kind)."""
 
 
 def as_tile_model(model: ModelLike) -> TileModel:
-    """``model`` as a :class:`TileModel` (an embedder, autoencoder, classifier, or a
-    :class:`~.deepcluster.DeepClusterResult` for its backbone).
+    """``model`` as a :class:`TileModel`: a model of the ``model_type`` of a kind of
+    :data:`MODEL_KINDS` (the most derived one), e.g. an embedder, autoencoder,
+    classifier, or a :class:`~.deepcluster.DeepClusterResult` for its backbone.
 
     Examples
     --------
@@ -152,24 +357,25 @@ def as_tile_model(model: ModelLike) -> TileModel:
     """
     if isinstance(model, TileModel):
         return model
-    if isinstance(model, Embedder):
-        return TileModel("tile2vec", model.config, model)
-    if isinstance(model, Autoencoder):
-        return TileModel("autoencoder", model.config, model)
-    if isinstance(model, Classifier):
-        return TileModel("classifier", model.config, model)
-    if isinstance(model, DeepClusterResult):
-        return TileModel("deepcluster", model.config, model.backbone)
-    raise ConfigError(
-        "model: expected an Embedder, Autoencoder, Classifier, DeepClusterResult, TileModel "
-        f"or a checkpoint path, got {type(model).__name__}"
-    )
+    kinds = {kind.model_type: name for name, kind in MODEL_KINDS.items()}
+    name = next((kinds[t] for t in type(model).__mro__ if t in kinds), None)
+    if name is None:
+        raise ConfigError(
+            f"model: expected an {', '.join(t.__name__ for t in kinds)}, TileModel or a "
+            f"checkpoint path, got {type(model).__name__}"
+        )
+    return TileModel(name, model.config, MODEL_KINDS[name].network(model))
 
 
 def tile_model_from_state(
     kind: str, config: Mapping[str, Any], state: Mapping[str, torch.Tensor]
 ) -> TileModel:
     """A :class:`TileModel` in eval mode from its kind, configuration dict and weights.
+
+    Raises
+    ------
+    cloudorg.errors.ConfigError
+        For a kind that is not registered, or a configuration that is not of the kind.
 
     Examples
     --------
@@ -179,25 +385,26 @@ def tile_model_from_state(
     >>> again.model_id == net.model_id, again.training
     (True, False)
     """
-    if kind not in _CONFIGS:
-        raise ConfigError(f"kind: expected one of {MODEL_KINDS}, got {kind!r}")
-    config_obj = _CONFIGS[kind].from_dict(dict(config))
-    net: nn.Module
-    if kind == "tile2vec":
-        net = Embedder(config_obj)
-    elif kind == "autoencoder":
-        net = Autoencoder(config_obj)
-    elif kind == "classifier":
-        net = Classifier(config_obj)
-    else:
-        c: DeepClusterConfig = config_obj
-        net = resnet(c.backbone, in_channels=c.in_channels, width=c.width)
+    model_kind = MODEL_KINDS[kind]
+    config_obj = model_kind.config_type.from_dict(dict(config))
+    net = model_kind.build(config_obj)
     net.load_state_dict(state)
     return TileModel(kind, config_obj, net).eval()
 
 
-def checkpoint_kind(config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The model kind of a checkpoint's configuration, and the model's configuration.
+def checkpoint_kind(
+    config: Mapping[str, Any], kind: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The model kind of a checkpoint and the network's configuration (the kind's
+    ``section`` of the checkpoint's configuration).
+
+    Parameters
+    ----------
+    config : mapping
+        The checkpoint's configuration.
+    kind : str, optional
+        The kind the checkpoint records; ``None``: the kind the configuration's layout
+        shows (:func:`~.checkpoint.kind_of_config`).
 
     Examples
     --------
@@ -208,18 +415,16 @@ def checkpoint_kind(config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     ...
     cloudorg.errors.ConfigError: checkpoint: no model configuration (expected ...
     """
-    if isinstance(config.get("deepcluster"), Mapping):
-        return "deepcluster", dict(config["deepcluster"])
-    model = config.get("model")
-    if isinstance(model, Mapping):
-        for key, kind in (("embedding_dim", "tile2vec"), ("channels", "autoencoder"),
-                          ("n_classes", "classifier")):  # fmt: skip
-            if key in model:
-                return kind, dict(model)
-    raise ConfigError(
-        "checkpoint: no model configuration (expected a 'deepcluster' section or a 'model' "
-        "section with embedding_dim, channels or n_classes)"
-    )
+    kind = kind or kind_of_config(config)
+    if kind is None:
+        raise ConfigError(
+            "checkpoint: no model configuration (expected a recorded kind, a 'deepcluster' "
+            "section or a 'model' section with embedding_dim, channels or n_classes)"
+        )
+    section = MODEL_KINDS[kind].section
+    if not isinstance(config.get(section), Mapping):
+        raise ConfigError(f"checkpoint: a {kind} model without its {section!r} configuration")
+    return kind, dict(config[section])
 
 
 def load_tile_model(
@@ -241,7 +446,7 @@ def load_tile_model(
     ('autoencoder', 64)
     """
     state = load_checkpoint(path, map_location=map_location)
-    kind, config = checkpoint_kind(state.config)
+    kind, config = checkpoint_kind(state.config, state.kind)
     data = DataConfig.from_dict(dict(state.config.get("data") or {}))
     return tile_model_from_state(kind, config, state.model), data
 

@@ -1,4 +1,5 @@
-"""Figures of the analyses (report sections 6–10), each one call returning a Figure.
+"""Figures of the analyses (report sections 6–10), of the labels and of the models, each
+one call returning a Figure.
 
 Figures are made with :class:`matplotlib.figure.Figure` directly (no pyplot state;
 rendered with Agg), so they are safe in scripts, workers and tests; save them with
@@ -19,6 +20,12 @@ clusters take ``tab10`` (``tab20`` beyond ten) in the order of their ids.
 | 38: metric PCA biplot | :func:`plot_metric_biplot` |
 | 39: labelled vs unlabelled tiles | :func:`plot_group_distributions` |
 | scenes and their ground truth | :func:`plot_scenes` |
+| 9: biggest class per image | :func:`plot_biggest_class_coverage` |
+| 10: coverage per class | :func:`plot_class_coverage` |
+| 20: training curves | :func:`plot_history` |
+| classifier confusion matrix, precision and recall | :func:`plot_classification` |
+| 44: autoencoder reconstructions | :func:`plot_reconstructions` |
+| Grad-CAM overlays, feature maps | :func:`plot_gradcam`, :func:`plot_feature_maps` |
 
 Examples
 --------
@@ -34,7 +41,10 @@ Examples
 from __future__ import annotations
 
 from cloudorg.plots.gallery import plot_cluster_examples, plot_dendrogram
+from cloudorg.plots.gradcam import plot_feature_maps, plot_gradcam
+from cloudorg.plots.labels import plot_biggest_class_coverage, plot_class_coverage
 from cloudorg.plots.maps import plot_cluster_map, plot_component_map
+from cloudorg.plots.models import plot_classification, plot_reconstructions
 from cloudorg.plots.scatter import plot_group_distributions, plot_metric_biplot, plot_pc_scatter
 from cloudorg.plots.scenes import plot_scenes
 from cloudorg.plots.scores import (
@@ -43,18 +53,26 @@ from cloudorg.plots.scores import (
     plot_nmi_vs_scale,
     plot_silhouette_curve,
 )
+from cloudorg.plots.training import plot_history
 
 __all__ = [
+    "plot_biggest_class_coverage",
+    "plot_class_coverage",
+    "plot_classification",
     "plot_cluster_examples",
     "plot_cluster_map",
     "plot_component_map",
     "plot_confusion",
     "plot_dendrogram",
+    "plot_feature_maps",
+    "plot_gradcam",
     "plot_group_distributions",
+    "plot_history",
     "plot_metric_biplot",
     "plot_metric_summary",
     "plot_nmi_vs_scale",
     "plot_pc_scatter",
+    "plot_reconstructions",
     "plot_scenes",
     "plot_silhouette_curve",
 ]

@@ -73,5 +73,10 @@ def tile_image(tiles: xr.Dataset, scenes: xr.Dataset, tile: int, image: str) -> 
 def show(ax: Axes, picture: np.ndarray) -> None:
     """Draw an image without ticks."""
     ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None, vmin=0, vmax=1)
+    hide_ticks(ax)
+
+
+def hide_ticks(ax: Axes) -> None:
+    """Remove both axes' ticks (image panels)."""
     ax.set_xticks([])
     ax.set_yticks([])

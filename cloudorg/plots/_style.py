@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
@@ -26,6 +27,12 @@ def group_colours(dim: str, names: Sequence[str]) -> list[str]:
     return [to_hex(cmap(i % cmap.N)) for i in range(len(names))]
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A figure outside pyplot (no global state, renders with Agg)."""
-    return Figure(figsize=(width, height), layout="constrained")
+def new_figure(
+    width: float, height: float, *, layout: Literal["constrained"] | None = "constrained"
+) -> Figure:
+    """A figure outside pyplot (no global state, renders with Agg).
+
+    ``layout=None`` leaves the layout to the caller (e.g. ``fig.tight_layout()`` once the
+    axes are drawn).
+    """
+    return Figure(figsize=(width, height), layout=layout)

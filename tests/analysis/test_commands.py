@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cloudorg.analysis.campaign import open_analysis
-from cloudorg.analysis.commands import register
+from cloudorg.cli.analysis import register
 from cloudorg.errors import ConfigError
 from cloudorg.pipeline.config import PipelineConfig
 from cloudorg.pipeline.stages import STAGE_FUNCTIONS
@@ -56,7 +56,7 @@ def test_bad_arguments(tmp_path, capsys):
 
 def test_command_module_starts_without_the_analysis_libraries():
     loaded = "{'sklearn', 'matplotlib'} & set(sys.modules)"
-    code = f"import sys, cloudorg.analysis.commands; print({loaded})"
+    code = f"import sys, cloudorg.cli.analysis; print({loaded})"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert result.stdout.strip() == "set()"

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from cloudorg.cli import build_parser, main
-from cloudorg.cli_options import ListAction
+from cloudorg.cli.options import ListAction
 from cloudorg.metrics.registry import metric_names
 from cloudorg.pipeline.config import STAGES
 from cloudorg.quantities import QUANTITIES

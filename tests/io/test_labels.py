@@ -31,8 +31,6 @@ from cloudorg.io.labels import (
     overpass_time,
     parse_image_path,
     pixel_to_lonlat,
-    plot_biggest_class_coverage,
-    plot_class_coverage,
     read_kaggle,
     read_zooniverse,
     rle_decode,
@@ -44,6 +42,7 @@ from cloudorg.io.labels import (
     votes_to_class_map,
     write_kaggle,
 )
+from cloudorg.plots import plot_biggest_class_coverage, plot_class_coverage
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS_REAL = (

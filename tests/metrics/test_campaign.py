@@ -17,6 +17,7 @@ import pytest
 import xarray as xr
 import zarr
 
+from cloudorg.cli.metrics import register
 from cloudorg.domains import Domain
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.ingest import ingest
@@ -30,7 +31,6 @@ from cloudorg.metrics import (
     metrics_for_tiles,
     open_metrics,
 )
-from cloudorg.metrics.commands import register
 from cloudorg.store import CampaignStore, FileRecord
 from cloudorg.tiles import FilterConfig, build_tile_table, open_tile_table
 from cloudorg.tiles.examples import example_scene, example_store
@@ -319,7 +319,7 @@ def test_command_round_trip(campaign, cluster_client, tmp_path, capsys):
 
 
 def test_command_module_starts_without_the_kernels():
-    code = "import sys, cloudorg.metrics.commands; print('numba' in sys.modules)"
+    code = "import sys, cloudorg.cli.metrics; print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert result.stdout.strip() == "False"

@@ -14,10 +14,10 @@ from cloudorg.models.autoencoder import (
     AutoencoderRunConfig,
     autoencoder_embeddings,
     build_autoencoder,
-    plot_reconstructions,
     train_autoencoder,
 )
 from cloudorg.models.config import TrainingConfig
+from cloudorg.plots import plot_reconstructions
 
 
 @pytest.fixture(scope="module")

@@ -20,13 +20,8 @@ from cloudorg.models.classifier import (
 )
 from cloudorg.models.config import ModelConfig, TrainingConfig
 from cloudorg.models.embedder import build_embedder
-from cloudorg.models.gradcam import (
-    centroid_similarity,
-    feature_maps,
-    grad_cam,
-    plot_feature_maps,
-    plot_gradcam,
-)
+from cloudorg.models.gradcam import centroid_similarity, feature_maps, grad_cam
+from cloudorg.plots import plot_feature_maps, plot_gradcam
 
 
 def texture_model() -> nn.Module:

@@ -173,8 +173,8 @@ def test_dask_cluster_gives_the_same_embeddings_one_task_per_block(store, model,
     np.testing.assert_allclose(remote, local, rtol=1e-5, atol=1e-6)
     assert sorted(k.rsplit("-", 1)[0] for k, _, _ in _SEEN) == [f"embed-block{b}" for b in range(5)]
     assert all(res == {"GPU": 1} for _, res, _ in _SEEN)  # GPU workers asked for
-    weights = {d for _, _, deps in _SEEN for d in deps if d.startswith("_Weights-")}
-    assert len(weights) == 1  # one scattered copy of the model, a dependency of every task
+    weights = {d for _, _, deps in _SEEN for d in deps if d.startswith("shared-_Weights-")}
+    assert len(weights) == 1  # one shared copy of the model, a dependency of every task
     assert all(weights <= deps for _, _, deps in _SEEN)
 
 

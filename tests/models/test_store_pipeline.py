@@ -10,6 +10,7 @@ import pytest
 import torch
 import xarray as xr
 
+from cloudorg.cli.models import register
 from cloudorg.errors import CloudorgError, ConfigError
 from cloudorg.models import (
     AutoencoderConfig,
@@ -22,7 +23,6 @@ from cloudorg.models import (
     train_autoencoder,
     train_tile2vec,
 )
-from cloudorg.models.commands import register
 from cloudorg.models.sources import triplets_from_store
 from cloudorg.tiles.examples import example_store
 from cloudorg.tiles.loader import TripletDataset

@@ -14,10 +14,10 @@ import pytest
 import xarray as xr
 import zarr
 
+from cloudorg.cli.pipeline import INTERRUPTED
 from cloudorg.errors import ConfigError
 from cloudorg.models import load_checkpoint, load_tile_model
 from cloudorg.pipeline import STAGES, PipelineConfig, run_pipeline, select_stages
-from cloudorg.pipeline.commands import INTERRUPTED
 from cloudorg.pipeline.demo import _DEMO, write_demo_campaign
 from cloudorg.store import CampaignStore, read_manifest
 

@@ -6,9 +6,9 @@ import argparse
 
 import pytest
 
+from cloudorg.cli.tiles import register
 from cloudorg.errors import CloudorgError, ConfigError, StoreError
 from cloudorg.tiles import list_tile_tables, open_tile_table, open_triplets, read_triplet_folder
-from cloudorg.tiles.commands import register
 
 from ..conftest import LABELS_REAL
 

@@ -54,13 +54,7 @@ from .sources import (
     SceneTable,
     read_labels,
 )
-from .stats import (
-    CLASS_COLOURS,
-    coverage_statistics,
-    plot_biggest_class_coverage,
-    plot_class_coverage,
-    union_areas,
-)
+from .stats import CLASS_COLOURS, coverage_statistics, union_areas
 from .zooniverse import (
     EQUATOR_CROSSING_HOURS,
     REGIONS,
@@ -104,8 +98,6 @@ __all__ = [
     "overpass_time",
     "parse_image_path",
     "pixel_to_lonlat",
-    "plot_biggest_class_coverage",
-    "plot_class_coverage",
     "read_kaggle",
     "read_labels",
     "read_zooniverse",

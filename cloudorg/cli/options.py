@@ -1,4 +1,4 @@
-"""Options and arguments shared by the subcommands of the ``cloudorg`` command.
+"""Options, arguments and output shared by the subcommands of the ``cloudorg`` command.
 
 Examples
 --------
@@ -24,8 +24,11 @@ __all__ = [
     "add_cluster_options",
     "add_list_option",
     "add_store_argument",
+    "add_tiling_options",
     "client_of",
+    "print_dashboard",
     "show_progress",
+    "tile_spec",
 ]
 
 
@@ -95,6 +98,92 @@ def show_progress(args: argparse.Namespace) -> bool:
     False
     """
     return not getattr(args, "quiet", False)
+
+
+def add_tiling_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of a tiling (``--size``, ``--size-km``, ``--stride``, ``--overlap``,
+    ``--edge``) to a subcommand; :func:`tile_spec` reads them.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_tiling_options(p)
+    >>> args = p.parse_args(["--size", "128", "--overlap", "0.5"])
+    >>> args.size, args.stride, args.overlap, args.edge
+    (128, None, 0.5, 'drop')
+    """
+    g = p.add_argument_group("tiling")
+    g.add_argument(
+        "--size",
+        type=int,
+        default=256,
+        metavar="PX",
+        help="tile edge in pixels, 64 to 1024 (default: 256)",
+    )
+    g.add_argument(
+        "--size-km",
+        type=float,
+        metavar="KM",
+        help="tile edge in km instead of --size (rounded to whole pixels)",
+    )
+    g.add_argument(
+        "--stride",
+        type=int,
+        metavar="PX",
+        help="distance between tile starts (default: the tile size)",
+    )
+    g.add_argument(
+        "--overlap",
+        type=float,
+        metavar="F",
+        help="overlap fraction of neighbouring tiles instead of --stride, e.g. 0.5",
+    )
+    g.add_argument(
+        "--edge",
+        choices=("drop", "pad", "shift"),
+        default="drop",
+        help="tiles at the domain edge: drop partial tiles (default), pad them "
+        "with no-data pixels, or shift the last tile back inside",
+    )
+
+
+def tile_spec(args: argparse.Namespace, store: Any) -> Any:
+    """The :class:`~cloudorg.tiles.TileSpec` of the tiling options of
+    :func:`add_tiling_options`, on the domain of a campaign store (for ``--size-km``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> p = argparse.ArgumentParser()
+    >>> add_tiling_options(p)
+    >>> store = SimpleNamespace(domain=SimpleNamespace(resolution_km=2.0))
+    >>> tile_spec(p.parse_args(["--size-km", "256", "--overlap", "0.5"]), store).name
+    '128px_stride64'
+    """
+    from ..tiles.grid import TileSpec
+
+    return TileSpec.from_args(
+        args.size,
+        size_km=args.size_km,
+        resolution_km=store.domain.resolution_km,
+        stride=args.stride,
+        overlap=args.overlap,
+        edge=args.edge,
+    )
+
+
+def print_dashboard(client: Any) -> None:
+    """Print the link to the Dask dashboard of a client, when it has one.
+
+    Examples
+    --------
+    >>> print_dashboard("synchronous")
+    """
+    from ..distributed import dashboard_link
+
+    link = dashboard_link(client)
+    if link:
+        print(f"Dask dashboard: {link}", flush=True)
 
 
 Accepts = Callable[[str], bool]

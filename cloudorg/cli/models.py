@@ -22,11 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from ..cli_options import (
+from .options import (
     add_cluster_options,
     add_list_option,
     add_store_argument,
     client_of,
+    print_dashboard,
     show_progress,
 )
 
@@ -34,11 +35,11 @@ __all__ = ["register"]
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .config import Tile2VecConfig
-    from .device import resolve_device, set_torch_threads
-    from .history import plot_history
-    from .sources import triplets_from_store
-    from .tile2vec import train_tile2vec
+    from ..models.config import Tile2VecConfig
+    from ..models.device import resolve_device, set_torch_threads
+    from ..models.sources import triplets_from_store
+    from ..models.tile2vec import train_tile2vec
+    from ..plots import plot_history
 
     config = Tile2VecConfig.from_json(args.config) if args.config else Tile2VecConfig()
     if resolve_device(args.device).type == "cpu":
@@ -67,15 +68,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
-    from ..distributed import SYNCHRONOUS, cluster_client, dashboard_link
-    from .inference import embed
+    from ..distributed import SYNCHRONOUS, cluster_client
+    from ..models.inference import embed
 
     local = args.synchronous or not (args.scheduler or args.workers)
     with cluster_client(SYNCHRONOUS if local else args.scheduler, n_workers=args.workers,
                         dashboard_address="127.0.0.1:0") as client:  # fmt: skip
-        link = dashboard_link(client)
-        if link:
-            print(f"Dask dashboard: {link}", flush=True)
+        print_dashboard(client)
         emb = embed(
             args.store, args.model, tile_size=args.size, stride=args.stride, edge=args.edge,
             channels=args.channels, filters=args.filters, batch_size=args.batch_size,
@@ -110,19 +109,19 @@ def _print_metrics(metrics: Any) -> None:
 def _cmd_classify(args: argparse.Namespace) -> int:
     import json
 
-    from ..distributed import SYNCHRONOUS, cluster_client, dashboard_link
+    from ..distributed import SYNCHRONOUS, cluster_client
     from ..errors import ConfigError
-    from .classifier import (
+    from ..models.classifier import (
         ClassifierRunConfig,
         class_probabilities,
         classification_metrics,
         default_class_names,
         train_classifier,
     )
-    from .classify import labelled_tiles_from_store, metrics_summary, plot_classification
-    from .device import resolve_device, set_torch_threads
-    from .history import plot_history
-    from .inference import classify_store
+    from ..models.classify import labelled_tiles_from_store, metrics_summary
+    from ..models.device import resolve_device, set_torch_threads
+    from ..models.inference import classify_store
+    from ..plots import plot_classification, plot_history
 
     config = ClassifierRunConfig.from_json(args.config) if args.config else ClassifierRunConfig()
     data = config.data.with_tiles(args.size, args.stride, args.edge, args.channels, args.filters)
@@ -138,9 +137,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     client_like = SYNCHRONOUS if args.synchronous else args.scheduler
     with cluster_client(client_like, n_workers=args.workers,
                         dashboard_address="127.0.0.1:0") as client:  # fmt: skip
-        link = dashboard_link(client)
-        if link:
-            print(f"Dask dashboard: {link}", flush=True)
+        print_dashboard(client)
         tiles, _ = labelled_tiles_from_store(
             args.store, data, min_label_fraction=args.min_label_fraction, client=client,
             progress=not quiet,

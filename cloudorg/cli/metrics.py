@@ -20,13 +20,21 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import add_cluster_options, add_list_option, add_store_argument, client_of
+from .options import (
+    add_cluster_options,
+    add_list_option,
+    add_store_argument,
+    add_tiling_options,
+    client_of,
+    print_dashboard,
+    tile_spec,
+)
 
 __all__ = ["register"]
 
 
 def _is_metric(name: str) -> bool:
-    from .registry import metric_names
+    from ..metrics.registry import metric_names
 
     return name in metric_names()
 
@@ -65,18 +73,16 @@ def _summary(ds: Any, group: str, store: Any) -> None:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
-    from ..cli import _print_dashboard
     from ..distributed import cluster_client
+    from ..metrics.campaign import metrics_for_store, metrics_group
     from ..store import CampaignStore
-    from ..tiles.commands import _spec
-    from .campaign import metrics_for_store, metrics_group
 
     store = CampaignStore.open(args.store)
-    spec = _spec(args, store)
+    spec = tile_spec(args, store)
     recipe = _recipe(args)
     client = client_of(args)
     with cluster_client(client, n_workers=args.workers) as cl:
-        _print_dashboard(cl)
+        print_dashboard(cl)
         ds = metrics_for_store(
             store,
             tile_size=spec.size,
@@ -111,8 +117,6 @@ def register(subparsers: Any) -> None:
     >>> sorted(sub.choices)
     ['metrics']
     """
-    from ..tiles.commands import _add_tiling_options
-
     p = subparsers.add_parser(
         "metrics",
         help="cloud-mask metrics of every tile of a store",
@@ -123,7 +127,7 @@ def register(subparsers: Any) -> None:
         "rerun computes only the blocks of scenes not done yet.",
     )
     add_store_argument(p)
-    _add_tiling_options(p)
+    add_tiling_options(p)
     p.add_argument("--tile-size", dest="size", type=int, default=argparse.SUPPRESS,
                    metavar="PX", help="same as --size")  # fmt: skip
     g = p.add_argument_group("mask")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_options import add_list_option, add_store_argument, show_progress
+from .options import add_list_option, add_store_argument, show_progress
 
 __all__ = ["add_label_options", "register"]
 
@@ -37,8 +37,8 @@ def _k(value: str) -> int | str:
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
+    from ..analysis.campaign import analyse
     from ..io.labels import read_labels
-    from .campaign import analyse
 
     labels = None
     if args.labels is not None:

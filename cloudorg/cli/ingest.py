@@ -1,48 +1,44 @@
-"""The ``cloudorg`` command: ``synth``, ``ingest``, ``info``, ``tiles``, ``triplets``,
-``labels``, ``metrics``, ``train``, ``embed``, ``analyse``, ``report``, ``run`` and
-``demo``.
+"""The ``cloudorg synth``, ``cloudorg ingest`` and ``cloudorg info`` commands: synthetic
+input files, a campaign store from satellite files, and what a store holds.
+
+:func:`register` adds them to the ``cloudorg`` command's subparsers; each sets ``func``,
+which returns the exit status and raises :class:`~cloudorg.errors.CloudorgError` for bad
+input (the main command prints those).
 
 Examples
 --------
->>> main(["info", "/nonexistent.zarr"])
-2
+>>> from cloudorg.cli.options import CommandParser
+>>> sub = CommandParser(prog="cloudorg").add_subparsers(dest="command")
+>>> register(sub)
+>>> args = sub.choices["ingest"].parse_args(["data/", "--store", "c.zarr", "--bounds",
+...                                          "-60", "-50", "10", "20", "--workers", "2"])
+>>> args.inputs, args.store, args.bounds, args.workers
+(['data/'], 'c.zarr', [-60.0, -50.0, 10.0, 20.0], 2)
 """
 
 from __future__ import annotations
 
 import argparse
-import errno
-import logging
 import sys
-from collections.abc import Sequence
-from concurrent.futures import CancelledError
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .analysis.commands import register as register_analysis
-from .cli_options import (
-    CommandParser,
+from ..errors import CloudorgError
+from .options import (
     add_cluster_options,
     add_list_option,
     add_store_argument,
     client_of,
+    print_dashboard,
 )
-from .errors import CloudorgError
-from .metrics.commands import register as register_metrics
-from .models.commands import register as register_models
-from .pipeline.commands import register as register_pipeline
-from .tiles.commands import register as register_tiles
 
-__all__ = ["build_parser", "fault_message", "main"]
-
-_EPILOG = "Run `cloudorg COMMAND --help` for the options of a command."
+__all__ = ["register"]
 
 
 def _domain(args: argparse.Namespace):
-    from .domains import DOMAINS, Domain, get_domain
-    from .errors import ConfigError
+    from ..domains import DOMAINS, Domain, get_domain
+    from ..errors import ConfigError
 
     if args.bounds:
         lon_min, lon_max, lat_min, lat_max = args.bounds
@@ -58,16 +54,8 @@ def _domain(args: argparse.Namespace):
     return get_domain(args.domain)
 
 
-def _print_dashboard(client) -> None:
-    from .distributed import dashboard_link
-
-    link = dashboard_link(client)
-    if link:
-        print(f"Dask dashboard: {link}", flush=True)
-
-
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .io.synthetic import EUREC4A_BOUNDS, synthesize_campaign
+    from ..io.synthetic import EUREC4A_BOUNDS, synthesize_campaign
 
     bounds = tuple(args.bounds) if args.bounds else EUREC4A_BOUNDS
     paths = synthesize_campaign(
@@ -82,14 +70,14 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace, paths: Any) -> int:
     """Ingest; the exit status: 0 when every new input was ingested or skipped for a stated
     reason, 1 when some failed (named) or nothing new was ingested."""
-    from .distributed import cluster_client
-    from .ingest import ingest
-    from .store import StoreLocation, read_manifest
+    from ..distributed import cluster_client
+    from ..ingest import ingest
+    from ..store import StoreLocation, read_manifest
 
     domain = _domain(args)  # bad options fail before a cluster starts
     before = _records(args.store)
     with cluster_client(client_of(args), n_workers=args.workers) as client:
-        _print_dashboard(client)
+        print_dashboard(client)
         ds = ingest(
             paths, args.store, domain=domain, quantities=args.quantities,
             composites=args.composites, client=client, max_solar_zenith=args.max_solar_zenith,
@@ -108,7 +96,7 @@ def _ingest(args: argparse.Namespace, paths: Any) -> int:
 
 def _records(store: str) -> dict[str, Any]:
     """The manifest's records by path (none when there is no store yet)."""
-    from .store import CampaignStore
+    from ..store import CampaignStore
 
     try:
         return CampaignStore.open(store).file_records()
@@ -144,17 +132,17 @@ def _ingest_status(run: Any) -> int:
 
 
 def _input_options(args: argparse.Namespace) -> Any:
-    from .io.remote import InputOptions
+    from ..io.remote import InputOptions
 
     return InputOptions(cache_dir=args.cache_dir, retries=args.retries)
 
 
 def _inputs(args: argparse.Namespace) -> Any:
     """The files of the command line, or its archive query."""
-    from .errors import ConfigError
-    from .ingest import IngestConfig
-    from .io.archive import ArchiveQuery
-    from .io.remote import is_url
+    from ..errors import ConfigError
+    from ..ingest import IngestConfig
+    from ..io.archive import ArchiveQuery
+    from ..io.remote import is_url
 
     if args.archive is None:
         if not args.inputs:
@@ -179,9 +167,9 @@ def _dry_run(args: argparse.Namespace, paths: Any) -> None:
     """List what an ingest would read, and what it would leave out."""
     import pandas as pd
 
-    from .ingest import find_scenes
-    from .io.archive import ArchiveQuery
-    from .store import CampaignStore
+    from ..ingest import find_scenes
+    from ..io.archive import ArchiveQuery
+    from ..store import CampaignStore
 
     options = _input_options(args)
     found = find_scenes(paths, paths.options if isinstance(paths, ArchiveQuery) else options)
@@ -204,7 +192,7 @@ def _dry_run(args: argparse.Namespace, paths: Any) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     paths = _inputs(args)
     if args.dry_run:
@@ -216,7 +204,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .store import CampaignStore, read_manifest
+    from ..store import CampaignStore, read_manifest
 
     store = CampaignStore.open(args.store)
     attrs = store.attrs
@@ -257,10 +245,10 @@ def _add_domain_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_ingest_options(p: argparse.ArgumentParser) -> None:
-    from .ingest import DEFAULT_QUANTITIES
-    from .ingest.scene import DERIVED
-    from .io.readers import PRODUCTS
-    from .quantities import QUANTITIES
+    from ..ingest import DEFAULT_QUANTITIES
+    from ..ingest.scene import DERIVED
+    from ..io.readers import PRODUCTS
+    from ..quantities import QUANTITIES
 
     add_list_option(p, "--quantities", metavar="Q", default=DEFAULT_QUANTITIES,
                     accepts={*QUANTITIES, *PRODUCTS, *DERIVED},
@@ -283,7 +271,7 @@ def _add_ingest_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_archive_options(p: argparse.ArgumentParser) -> None:
-    from .io.archive import ARCHIVES
+    from ..io.archive import ARCHIVES
 
     g = p.add_argument_group("archive", "a time range straight from a satellite archive, "
                              "instead of FILES_OR_DIRS (see docs/archives.md)")  # fmt: skip
@@ -306,28 +294,28 @@ def _add_archive_options(p: argparse.ArgumentParser) -> None:
                    help="rows of the --dry-run table (default: 40)")  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``cloudorg`` command.
+def register(subparsers: Any) -> None:
+    """Add the ``synth``, ``ingest`` and ``info`` commands to the ``cloudorg`` command.
+
+    Parameters
+    ----------
+    subparsers : argparse subparsers action
+        From ``parser.add_subparsers()``.
 
     Examples
     --------
-    >>> build_parser().parse_args(["info", "c.zarr"]).command
-    'info'
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> register(sub)
+    >>> sorted(sub.choices)
+    ['info', 'ingest', 'synth']
     """
-    parser = CommandParser(
-        prog="cloudorg",
-        description="Shallow-cloud organisation from satellite imagery at campaign scale.",
-        epilog=_EPILOG,
+    p = subparsers.add_parser(
+        "synth",
+        help="write a synthetic campaign of real-format files",
+        description="Write N synthetic scenes (GOES ABI L1b netCDF and/or MODIS L1b HDF4) "
+        "showing the four organisation patterns, with their ground-truth pattern maps.",
     )
-    parser.add_argument("--version", action="version", version=f"cloudorg {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("synth", help="write a synthetic campaign of real-format files",
-                       description="Write N synthetic scenes (GOES ABI L1b netCDF and/or "
-                       "MODIS L1b HDF4) showing the four organisation patterns, with their "
-                       "ground-truth pattern maps.")  # fmt: skip
     p.add_argument("directory", help="output directory")
     p.add_argument("--n", type=int, default=4, help="number of scenes (default: 4)")
     p.add_argument("--sensors", default="abi", help="comma-separated: abi, modis (default: abi)")
@@ -340,10 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("ingest", help="ingest satellite files into a campaign store",
-                       description="Read, calibrate, compose and resample scenes onto a domain "
-                       "and append them to a zarr campaign store. A rerun ingests only what is "
-                       "missing.")  # fmt: skip
+    p = subparsers.add_parser(
+        "ingest",
+        help="ingest satellite files into a campaign store",
+        description="Read, calibrate, compose and resample scenes onto a domain and append "
+        "them to a zarr campaign store. A rerun ingests only what is missing.",
+    )
     p.add_argument(
         "inputs",
         nargs="*",
@@ -358,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cluster_options(p)
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser(
+    p = subparsers.add_parser(
         "info",
         help="describe a campaign store",
         description="Scenes, variables and the manifest of a store.",
@@ -366,91 +356,3 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(p)
     p.add_argument("--max-rows", type=int, default=20, help="rows of tables shown (default: 20)")
     p.set_defaults(func=_cmd_info)
-
-    register_tiles(sub)
-    register_models(sub)
-    register_metrics(sub)
-    register_analysis(sub)
-    register_pipeline(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``cloudorg`` command; return its exit status.
-
-    Exit status: 0 when all was done; 1 when some inputs failed (each named on standard
-    error); 2 for bad arguments or input (a :class:`~cloudorg.errors.CloudorgError`,
-    printed as one line); 130 when interrupted (Ctrl-C).
-
-    Examples
-    --------
-    >>> main(["info", "/nonexistent.zarr"])
-    2
-    """
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
-    if not args.verbose:
-        logging.getLogger("satpy").setLevel(logging.ERROR)
-        # distributed sets its loggers' levels from the dask config when it is imported
-        import dask
-
-        # a worker slow to exit as its cluster closes is killed: nothing for a user to do;
-        # a lost scheduler is reported in one line, not by the client's reconnection log
-        levels = {
-            "distributed": "warning",
-            "distributed.nanny": "error",
-            "distributed.client": "critical",
-        }
-        dask.config.set({"logging": {**dask.config.get("logging", {}), **levels}})
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level.upper())
-    try:
-        return args.func(args)
-    except CloudorgError as err:
-        print(f"cloudorg: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"cloudorg: interrupted; {_KEPT}", file=sys.stderr)
-        return 130
-    except Exception as err:
-        fault = fault_message(err, getattr(args, "scheduler", None))
-        if fault is None:
-            raise
-        print(f"cloudorg: error: {fault}; {_KEPT}", file=sys.stderr)
-        return 1
-
-
-_KEPT = "what was finished is kept: run the same command again to go on"
-
-_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
-"""Errors of a write that the store's medium refused (full, over quota, read-only)."""
-
-
-def fault_message(err: BaseException, scheduler: str | None = None) -> str | None:
-    """What a fault of the system that stopped a command was, for its user; ``None`` for an
-    error that is not such a fault (a bug: its traceback is shown).
-
-    Faults: the connection to the Dask scheduler lost, and a write the storage refused
-    (disk full, over quota, read-only). Commands end on them with exit status 1.
-
-    Examples
-    --------
-    >>> import errno, os
-    >>> fault_message(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/data/c.zarr/x/c/0"))
-    'a write failed (/data/c.zarr/x/c/0): No space left on device'
-    >>> fault_message(ValueError("a bug")) is None
-    True
-    """
-    if isinstance(err, CancelledError) or type(err).__name__ == "CommClosedError":
-        where = f" at {scheduler}" if scheduler else ""
-        if "scheduler-connection-lost" in str(err) or type(err).__name__ == "CommClosedError":
-            return f"the connection to the Dask scheduler{where} was lost"
-        return f"the Dask scheduler{where} cancelled the work"
-    if isinstance(err, OSError) and err.errno in _FULL:
-        where = f" ({err.filename})" if err.filename else ""
-        return f"a write failed{where}: {err.strerror}"
-    return None
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,68 +20,26 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..cli_options import add_cluster_options, add_store_argument, client_of, show_progress
+from .options import (
+    add_cluster_options,
+    add_store_argument,
+    add_tiling_options,
+    client_of,
+    show_progress,
+    tile_spec,
+)
 
 __all__ = ["register"]
-
-
-def _add_tiling_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("tiling")
-    g.add_argument(
-        "--size",
-        type=int,
-        default=256,
-        metavar="PX",
-        help="tile edge in pixels, 64 to 1024 (default: 256)",
-    )
-    g.add_argument(
-        "--size-km",
-        type=float,
-        metavar="KM",
-        help="tile edge in km instead of --size (rounded to whole pixels)",
-    )
-    g.add_argument(
-        "--stride",
-        type=int,
-        metavar="PX",
-        help="distance between tile starts (default: the tile size)",
-    )
-    g.add_argument(
-        "--overlap",
-        type=float,
-        metavar="F",
-        help="overlap fraction of neighbouring tiles instead of --stride, e.g. 0.5",
-    )
-    g.add_argument(
-        "--edge",
-        choices=("drop", "pad", "shift"),
-        default="drop",
-        help="tiles at the domain edge: drop partial tiles (default), pad them "
-        "with no-data pixels, or shift the last tile back inside",
-    )
-
-
-def _spec(args: argparse.Namespace, store: Any) -> Any:
-    from .grid import TileSpec
-
-    return TileSpec.from_args(
-        args.size,
-        size_km=args.size_km,
-        resolution_km=store.domain.resolution_km,
-        stride=args.stride,
-        overlap=args.overlap,
-        edge=args.edge,
-    )
 
 
 def _cmd_tiles(args: argparse.Namespace) -> int:
     from ..io.labels import read_zooniverse
     from ..store import CampaignStore
-    from .filters import FilterConfig, flag_counts, usable
-    from .table import build_tile_table, tile_table_group
+    from ..tiles.filters import FilterConfig, flag_counts, usable
+    from ..tiles.table import build_tile_table, tile_table_group
 
     store = CampaignStore.open(args.store)
-    spec = _spec(args, store)
+    spec = tile_spec(args, store)
     config = FilterConfig(
         min_valid_fraction=args.min_valid_fraction,
         high_cloud_bt_p25=args.high_cloud_bt,
@@ -124,12 +82,12 @@ def _cmd_tiles(args: argparse.Namespace) -> int:
 
 def _cmd_triplets(args: argparse.Namespace) -> int:
     from ..store import CampaignStore
-    from .png import export_triplets
-    from .table import open_tile_table
-    from .triplets import sample_triplets, write_triplets
+    from ..tiles.png import export_triplets
+    from ..tiles.table import open_tile_table
+    from ..tiles.triplets import sample_triplets, write_triplets
 
     store = CampaignStore.open(args.store)
-    spec = _spec(args, store)
+    spec = tile_spec(args, store)
     table = open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
     triplets = sample_triplets(
         table,
@@ -157,7 +115,7 @@ def _cmd_labels(args: argparse.Namespace) -> int:
     from ..domains import get_domain
     from ..io.labels import CLASSES, coverage_statistics, read_zooniverse
     from ..store import CampaignStore
-    from .labelling import domain_label_fractions
+    from ..tiles.labelling import domain_label_fractions
 
     labels = read_zooniverse(args.csv)
     boxes = labels[labels["label"].notna()]
@@ -237,7 +195,7 @@ def register(subparsers: Any) -> None:
         "tiles/<tiling>. A rerun reads only scenes added since.",
     )
     add_store_argument(p)
-    _add_tiling_options(p)
+    add_tiling_options(p)
     g = p.add_argument_group("filters")
     g.add_argument(
         "--min-valid-fraction",
@@ -306,7 +264,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--variable", default="rgb", help="8-bit image written to the PNGs (default: rgb)"
     )
-    _add_tiling_options(p)
+    add_tiling_options(p)
     add_cluster_options(p)
     p.set_defaults(func=_cmd_triplets)
 

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli_options import add_cluster_options, add_list_option, show_progress
+from .options import add_cluster_options, add_list_option, show_progress
 
 __all__ = ["INTERRUPTED", "register"]
 
@@ -31,7 +31,7 @@ INTERRUPTED = 130
 
 
 def _run(config: Any, args: argparse.Namespace, rerun: str) -> int:
-    from .run import run_pipeline, select_stages
+    from ..pipeline.run import run_pipeline, select_stages
 
     cluster = config.cluster.replace(
         scheduler=args.scheduler or config.cluster.scheduler,
@@ -54,15 +54,15 @@ def _run(config: Any, args: argparse.Namespace, rerun: str) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .config import PipelineConfig
+    from ..pipeline.config import PipelineConfig
 
     config = PipelineConfig.from_yaml(args.config)
     return _run(config, args, f"cloudorg run {args.config}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .config import PipelineConfig
-    from .demo import write_demo_campaign
+    from ..pipeline.config import PipelineConfig
+    from ..pipeline.demo import write_demo_campaign
 
     out = Path(args.out).resolve()
     print(f"demo: synthesising {args.n} scenes of Sugar, Gravel, Fish and Flower in {out}/data")
@@ -71,7 +71,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    from .config import STAGES
+    from ..pipeline.config import STAGES
 
     g = p.add_argument_group("stages", f"stages, in order: {', '.join(STAGES)}")
     add_list_option(g, "--only", metavar="STAGE", accepts=STAGES, help="run only these stages")

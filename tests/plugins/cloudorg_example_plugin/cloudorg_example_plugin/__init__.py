@@ -1,0 +1,1 @@
+"""An example package extending cloudorg through entry points (see its pyproject.toml)."""
