@@ -21,7 +21,8 @@ stage's time over one scikit-learn ``KMeans(4, n_init=10)`` fit of the same embe
 measured in the same run (what the uncertainty and the diagnostics cost beyond the plain
 clustering of the seed report).
 
-Run ``python benchmarks/bench_analysis.py`` for a one-off table of the same numbers.
+A quick run (``CLOUDORG_BENCH_QUICK=1``) uses 2 scenes (1 922 tiles). Run ``python -m
+benchmarks.bench_analysis`` for a one-off table of the same numbers.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from benchmarks.timing import quick, seconds, tracked
 from cloudorg.analysis.campaign import analyse
 from cloudorg.domains import Domain
 from cloudorg.store import DEFAULT_CHUNK, CampaignStore, layout
 from cloudorg.tiles import build_tile_table, example_store, usable
 
-N_SCENES = 21
+N_SCENES = 2 if quick() else 21
 DOMAIN = Domain.from_bounds("bench1024", -55.0, -45.65, 11.0, 20.2, resolution_km=1.0)
 """1024 x 1024 px at 1 km."""
 SIZE, STRIDE = 64, 32
@@ -101,19 +103,12 @@ def kmeans_baseline(path: str | Path) -> float:
     store = CampaignStore.open(path)
     x = store.group(layout.embeddings(TILING)).open("")["embeddings"].values
     x = x[np.isfinite(x).all(axis=1)]
-    start = time.perf_counter()
-    KMeans(4, n_init=10, random_state=0).fit(x)
-    return time.perf_counter() - start
+    return seconds(lambda: KMeans(4, n_init=10, random_state=0).fit(x))
 
 
 def best_time(path: str | Path, repeat: int = 2) -> float:
     """Best of ``repeat`` timed runs of the stage."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run(path)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(seconds(lambda: run(path)) for _ in range(repeat))
 
 
 class Analyse:
@@ -127,15 +122,13 @@ class Analyse:
     def setup_cache(self) -> str:
         return str(make_store(Path.cwd()))  # asv's cache directory, removed after the run
 
+    @tracked("s", "<= 30")
     def track_analyse_seconds(self, path: str) -> float:
         return best_time(path, repeat=1)
 
-    track_analyse_seconds.unit = "s"  # type: ignore[attr-defined]
-
+    @tracked("x")
     def track_ratio_to_kmeans(self, path: str) -> float:
         return best_time(path, repeat=1) / kmeans_baseline(path)
-
-    track_ratio_to_kmeans.unit = "x"  # type: ignore[attr-defined]
 
 
 def main() -> None:

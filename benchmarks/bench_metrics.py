@@ -3,9 +3,19 @@
 Masks are cloud-like: Gaussian-smoothed white noise (sigma = 3 px) thresholded at a
 cloud fraction of 0.25 (about 600 objects at 512^2 and 8 000 at 2048^2).
 
-The baseline computes the object metrics the straightforward way (scikit-image
-``label`` + ``regionprops``, ``scipy.spatial.distance.pdist`` for COP and SCAI, a
-``cKDTree`` for Iorg), as the published implementations do.
+The baseline computes the object metrics the straightforward way, with the public APIs of
+scikit-image and scipy alone (``skimage.measure.label`` + ``regionprops``,
+``scipy.spatial.distance.pdist`` for COP and SCAI, a ``cKDTree`` for Iorg), as the
+published implementations do.
+
+Tracked:
+
+- ``Goals.track_all_metrics_512_s`` / ``track_all_metrics_2048_s``: all 16 metrics of one
+  mask through ``compute_metrics`` (after numba's warm-up), the best of 3 (goals 0.04 s and
+  1.5 s);
+- ``Ratios.track_baseline_over_ours``: the baseline's object metrics / cloudorg's same
+  metrics on the same mask, taking turns, the median of the per-round ratios over 3 rounds
+  (one in a quick run).
 """
 
 from __future__ import annotations
@@ -16,10 +26,12 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist
 from skimage.measure import label, regionprops
 
+from benchmarks.timing import in_turns, median_ratio, quick, round_count, seconds, tracked
 from cloudorg.metrics import compute_metrics, label_objects, metric_names
 from cloudorg.metrics.objects import SIZE_BIN_EDGES, SIZE_MIN_AREA
 
-SIZES = (512, 2048)
+SIZES = (512,) if quick() else (512, 2048)
+"""Mask edges (512 alone in a quick run)."""
 OBJECT_METRICS = [
     name
     for name in metric_names()
@@ -91,7 +103,7 @@ class TimeComputeMetrics:
 
     def setup(self, n: int) -> None:
         self.mask = cloud_like_mask(n)
-        compute_metrics(cloud_like_mask(64))  # numba warm-up (cached compilation)
+        _warm_up()
 
     def time_all_metrics(self, n: int) -> None:
         compute_metrics(self.mask)
@@ -115,3 +127,55 @@ class TimeBaseline:
 
     def time_object_metrics(self, n: int) -> None:
         baseline_object_metrics(self.mask)
+
+
+def _warm_up() -> None:
+    compute_metrics(cloud_like_mask(64))  # numba's kernels loaded from its cache
+
+
+class Goals:
+    """All metrics of a mask, against their goals."""
+
+    timeout = 300
+    number = 1
+    repeat = 1
+    warmup_time = 0
+
+    def setup(self) -> None:
+        _warm_up()
+
+    @staticmethod
+    def _best(n: int) -> float:
+        mask = cloud_like_mask(n)
+        return min(seconds(lambda: compute_metrics(mask)) for _ in range(3))
+
+    @tracked("s", "<= 0.04")
+    def track_all_metrics_512_s(self) -> float:
+        return self._best(512)
+
+    @tracked("s", "<= 1.5")
+    def track_all_metrics_2048_s(self) -> float:
+        return self._best(2048)
+
+
+class Ratios:
+    """The baseline's object metrics / cloudorg's, on the same mask."""
+
+    params = SIZES
+    param_names = ("n",)
+    timeout = 600
+    number = 1
+    repeat = 1
+    warmup_time = 0
+
+    def setup(self, n: int) -> None:
+        self.mask = cloud_like_mask(n)
+        _warm_up()
+
+    @tracked("x")
+    def track_baseline_over_ours(self, n: int) -> float:
+        found = in_turns({
+            "baseline": lambda: baseline_object_metrics(self.mask),
+            "ours": lambda: compute_metrics(self.mask, metrics=OBJECT_METRICS),
+        }, round_count(3))  # fmt: skip
+        return median_ratio(found["baseline"], found["ours"])
