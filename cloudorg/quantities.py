@@ -100,3 +100,17 @@ QUANTITIES: dict[str, Quantity] = {
     )
 }
 """Band quantities by store variable name."""
+
+DERIVED = ("rgb", "greyscale")
+"""Quantities made from band quantities: the report's RGB and its greyscale."""
+
+DEFAULT_QUANTITIES = (
+    "reflectance_0p47",
+    "reflectance_0p64",
+    "reflectance_0p86",
+    "brightness_temperature_11",
+    "rgb",
+    "greyscale",
+)
+"""Quantities ingested unless told otherwise: the RGB's bands, the 11 µm brightness
+temperature (for the high-cloud filter), the RGB and its greyscale."""

@@ -245,10 +245,8 @@ def _add_domain_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_ingest_options(p: argparse.ArgumentParser) -> None:
-    from ..ingest import DEFAULT_QUANTITIES
-    from ..ingest.scene import DERIVED
     from ..io.readers import PRODUCTS
-    from ..quantities import QUANTITIES
+    from ..quantities import DEFAULT_QUANTITIES, DERIVED, QUANTITIES
 
     add_list_option(p, "--quantities", metavar="Q", default=DEFAULT_QUANTITIES,
                     accepts={*QUANTITIES, *PRODUCTS, *DERIVED},

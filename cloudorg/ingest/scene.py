@@ -31,7 +31,7 @@ from ..io.discover import SceneFiles
 from ..io.eurec4a import lonlat_geometry
 from ..io.readers import PRODUCTS, open_scene, reading
 from ..io.remote import InputOptions
-from ..quantities import QUANTITIES
+from ..quantities import DEFAULT_QUANTITIES, DERIVED, QUANTITIES
 from ..resample import DEFAULT_SWATH_RADIUS_M, lookup_for, resample, resampler_for
 from ..resample.window import crop
 from ..store import FileRecord, scene_time
@@ -50,17 +50,6 @@ __all__ = [
 READ_CHUNK = "4MiB"
 """dask chunk size while a scene is read: satpy then reads ABI bands in blocks of four
 file chunks a side (at 0.5 km), so a slice to the domain reads little more than it needs."""
-DERIVED = ("rgb", "greyscale")
-DEFAULT_QUANTITIES = (
-    "reflectance_0p47",
-    "reflectance_0p64",
-    "reflectance_0p86",
-    "brightness_temperature_11",
-    "rgb",
-    "greyscale",
-)
-"""Quantities ingested unless told otherwise: the RGB's bands, the 11 µm brightness
-temperature (for the high-cloud filter), the RGB and its greyscale."""
 
 PATTERN_ATTRS = {
     "long_name": "ground-truth organisation pattern of the synthetic scene",

@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from ..errors import ConfigError
-from ..ingest import DEFAULT_QUANTITIES
 from ..models.config import ConfigBase, Tile2VecConfig
+from ..quantities import DEFAULT_QUANTITIES
 from ..store.location import StoreLocation
 
 __all__ = [

@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from matplotlib.colors import rgb_to_hsv
 
 from ..errors import ConfigError
 
@@ -161,6 +160,8 @@ def tile_hue(rgb: np.ndarray) -> np.ndarray:
     sums = flat.sum(axis=2, dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = sums / (255.0 * count[:, None])
+    from matplotlib.colors import rgb_to_hsv  # here, not at import: commands start faster
+
     hue = rgb_to_hsv(np.nan_to_num(mean))[:, 0] * 360.0
     return np.where(count > 0, hue, np.nan).astype(np.float32)
 

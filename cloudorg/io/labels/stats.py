@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import stats as sstats
 
 from ...errors import ConfigError
 from ._common import (
@@ -117,7 +116,7 @@ def _summary(values: np.ndarray, edges: np.ndarray) -> dict[str, Any]:
     return {
         "hist": hist,
         "mode": float(centres[int(np.argmax(hist))]),
-        "skew": float(sstats.skew(values)) if values.size > 2 else float("nan"),
+        "skew": _skew(values),
         "mean": float(np.mean(values)),
         "median": float(np.median(values)),
         "n": int(values.size),
@@ -300,3 +299,13 @@ def coverage_statistics(
         },
     )
     return ds
+
+
+def _skew(values: np.ndarray) -> float:
+    """``scipy.stats.skew`` of ``values`` (NaN for fewer than three); scipy.stats is imported
+    here, where it is used: it takes half a second, which every command would pay."""
+    if values.size <= 2:
+        return float("nan")
+    from scipy import stats
+
+    return float(stats.skew(values))
