@@ -72,15 +72,15 @@ if TYPE_CHECKING:
         example_tiles,
     )
     from cloudorg.analysis.features import MISSING_POLICIES, metric_matrix
-    from cloudorg.analysis.labelling import source_labels, table_labels
-    from cloudorg.analysis.metric_space import metric_pca, metric_silhouettes, metric_summary
-    from cloudorg.analysis.models import (
+    from cloudorg.analysis.fitted import (
         MODEL_KINDS,
         ModelFileError,
         apply_model,
         load_model,
         save_model,
     )
+    from cloudorg.analysis.labelling import source_labels, table_labels
+    from cloudorg.analysis.metric_space import metric_pca, metric_silhouettes, metric_summary
     from cloudorg.analysis.scales import scale_study
     from cloudorg.analysis.scores import AVERAGE_METHODS, confusion_matrix, contingency_table, nmi
     from cloudorg.analysis.stability import k_stability
@@ -108,11 +108,11 @@ _EXPORTS = {
     "metric_pca": "metric_space",
     "metric_silhouettes": "metric_space",
     "metric_summary": "metric_space",
-    "MODEL_KINDS": "models",
-    "ModelFileError": "models",
-    "apply_model": "models",
-    "load_model": "models",
-    "save_model": "models",
+    "MODEL_KINDS": "fitted",
+    "ModelFileError": "fitted",
+    "apply_model": "fitted",
+    "load_model": "fitted",
+    "save_model": "fitted",
     "scale_study": "scales",
     "AVERAGE_METHODS": "scores",
     "confusion_matrix": "scores",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._inputs import TILE
+from cloudorg.analysis.checks import TILE
 from cloudorg.analysis.features import METRIC, feature_matrix, fill_missing
 from cloudorg.errors import ConfigError
 

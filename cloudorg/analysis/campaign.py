@@ -48,8 +48,7 @@ from dask.base import tokenize
 from tqdm.auto import tqdm
 
 from cloudorg import __version__
-from cloudorg.analysis._inputs import TILE, check_int, check_seed
-from cloudorg.analysis._layout import RESULTS, jsonable, prefixed, unprefixed
+from cloudorg.analysis.checks import TILE, check_int, check_seed
 from cloudorg.analysis.clustering import K
 from cloudorg.analysis.feature_set import (
     SUMMARY,
@@ -60,6 +59,7 @@ from cloudorg.analysis.feature_set import (
 from cloudorg.analysis.features import METRIC, metric_matrix
 from cloudorg.analysis.labelling import DEFAULT_MIN_COVERAGE, source_labels, table_labels
 from cloudorg.analysis.metric_space import metric_summary
+from cloudorg.analysis.result_layout import RESULTS, jsonable, prefixed, unprefixed
 from cloudorg.analysis.scales import scale_study
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.store import CampaignStore, layout

@@ -29,7 +29,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from cloudorg.analysis._fitting import Rows, count_attrs, fit_rows, tile_coords
-from cloudorg.analysis._inputs import TILE, check_int, check_seed
+from cloudorg.analysis.checks import TILE, check_int, check_seed
 from cloudorg.analysis.features import feature_matrix
 from cloudorg.errors import ConfigError
 

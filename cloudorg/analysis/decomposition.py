@@ -18,7 +18,7 @@ import xarray as xr
 from sklearn.decomposition import PCA
 
 from cloudorg.analysis._fitting import Rows, count_attrs, fit_rows, tile_coords
-from cloudorg.analysis._inputs import TILE, check_int, check_seed
+from cloudorg.analysis.checks import TILE, check_int, check_seed
 
 __all__ = ["pca"]
 

@@ -32,8 +32,8 @@ import xarray as xr
 
 from cloudorg.analysis._distances import squared_distances
 from cloudorg.analysis._fitting import fit_rows
-from cloudorg.analysis._groups import class_groups
-from cloudorg.analysis._inputs import check_int, check_seed, integer_codes, tile_values
+from cloudorg.analysis.checks import check_int, check_seed, integer_codes, tile_values
+from cloudorg.analysis.groupings import class_groups
 from cloudorg.errors import ConfigError
 
 __all__ = ["neighbour_agreement", "participation_ratio", "triplet_distance_ratio"]

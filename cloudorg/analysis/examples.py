@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage
 
-from cloudorg.analysis._inputs import TILE, check_int, check_seed
+from cloudorg.analysis.checks import TILE, check_int, check_seed
 from cloudorg.io.labels import CLASSES, FLAG_MEANINGS, FLAG_VALUES
 
 __all__ = ["example_campaign", "example_embeddings", "example_metrics", "example_tiles"]

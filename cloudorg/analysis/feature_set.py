@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from cloudorg.analysis._inputs import TILE
+from cloudorg.analysis.checks import TILE
 from cloudorg.analysis.clustering import DEFAULT_K_RANGE, K, kmeans, ward_sample
 from cloudorg.analysis.decomposition import pca
 from cloudorg.analysis.diagnostics import (

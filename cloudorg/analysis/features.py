@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._inputs import TILE, check_tile_frame
+from cloudorg.analysis.checks import TILE, check_tile_frame
 from cloudorg.errors import ConfigError
 
 __all__ = ["MISSING_POLICIES", "metric_matrix"]

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._inputs import TILE
+from cloudorg.analysis.checks import TILE
 from cloudorg.domains import Domain
 from cloudorg.errors import ConfigError
 from cloudorg.io.labels import FLAG_MEANINGS, FLAG_VALUES, LabelSource

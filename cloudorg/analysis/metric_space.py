@@ -22,10 +22,10 @@ import numpy as np
 import xarray as xr
 from sklearn.metrics import silhouette_samples
 
-from cloudorg.analysis._groups import Groups, class_groups, cluster_groups, groups_of
-from cloudorg.analysis._inputs import check_int, check_seed
+from cloudorg.analysis.checks import check_int, check_seed
 from cloudorg.analysis.decomposition import pca
 from cloudorg.analysis.features import METRIC, metric_matrix, stack_metrics
+from cloudorg.analysis.groupings import Groups, class_groups, cluster_groups, groups_of
 from cloudorg.errors import ConfigError
 
 __all__ = ["metric_pca", "metric_silhouettes", "metric_summary"]

@@ -24,10 +24,10 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._groups import class_groups
-from cloudorg.analysis._inputs import TILE, check_int, check_seed
+from cloudorg.analysis.checks import TILE, check_int, check_seed
 from cloudorg.analysis.clustering import DEFAULT_K_RANGE, K, kmeans, ward
 from cloudorg.analysis.decomposition import pca
+from cloudorg.analysis.groupings import class_groups
 from cloudorg.analysis.uncertainty import nmi_chance, nmi_interval
 from cloudorg.errors import ConfigError
 from cloudorg.io.labels import CLASSES

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._groups import class_groups, cluster_groups
+from cloudorg.analysis.groupings import class_groups, cluster_groups
 from cloudorg.errors import ConfigError
 
 __all__ = ["AVERAGE_METHODS", "confusion_matrix", "contingency_table", "nmi"]

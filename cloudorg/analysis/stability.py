@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from cloudorg.analysis._distances import nearest
 from cloudorg.analysis._fitting import fit_rows
-from cloudorg.analysis._inputs import check_int, check_seed, integer_codes, tile_values
+from cloudorg.analysis.checks import check_int, check_seed, integer_codes, tile_values
 from cloudorg.analysis.clustering import DEFAULT_K_RANGE
 from cloudorg.errors import ConfigError
 

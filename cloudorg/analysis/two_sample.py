@@ -31,7 +31,7 @@ import xarray as xr
 from scipy.spatial.distance import cdist
 from scipy.stats import ks_2samp
 
-from cloudorg.analysis._inputs import (
+from cloudorg.analysis.checks import (
     TILE,
     check_int,
     check_seed,

@@ -37,8 +37,8 @@ import numbers
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._groups import class_groups, cluster_groups
-from cloudorg.analysis._inputs import check_int, check_seed, integer_codes, tile_values
+from cloudorg.analysis.checks import check_int, check_seed, integer_codes, tile_values
+from cloudorg.analysis.groupings import class_groups, cluster_groups
 from cloudorg.analysis.scores import nmi_from_tables
 from cloudorg.errors import ConfigError
 

@@ -20,9 +20,9 @@ import xarray as xr
 from matplotlib.figure import Figure
 from scipy.cluster.hierarchy import dendrogram
 
-from cloudorg.analysis._groups import groups_of
-from cloudorg.analysis._inputs import check_int, check_seed
+from cloudorg.analysis.checks import check_int, check_seed
 from cloudorg.analysis.clustering import dendrogram_leaves
+from cloudorg.analysis.groupings import groups_of
 from cloudorg.errors import ConfigError
 from cloudorg.plots._images import check_tiles, show, tile_image
 from cloudorg.plots._style import group_colours, new_figure

@@ -22,8 +22,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from cloudorg.analysis._groups import groups_of
-from cloudorg.analysis._inputs import tile_values
+from cloudorg.analysis.checks import tile_values
+from cloudorg.analysis.groupings import groups_of
 from cloudorg.errors import ConfigError
 from cloudorg.plots._images import check_tiles, scene_image
 from cloudorg.plots._style import group_colours, new_figure

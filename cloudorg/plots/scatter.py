@@ -24,8 +24,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy.stats import gaussian_kde
 
-from cloudorg.analysis._groups import Groups, groups_of
-from cloudorg.analysis._inputs import check_int, check_seed
+from cloudorg.analysis.checks import check_int, check_seed
+from cloudorg.analysis.groupings import Groups, groups_of
 from cloudorg.errors import ConfigError
 from cloudorg.plots._style import group_colours, new_figure
 

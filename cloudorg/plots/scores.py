@@ -23,7 +23,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from cloudorg.analysis._inputs import check_int
+from cloudorg.analysis.checks import check_int
 from cloudorg.errors import ConfigError
 from cloudorg.plots._style import group_colours, new_figure
 

@@ -28,7 +28,7 @@ from cloudorg.io.synthetic import (
     write_modis_granule,
     write_truth,
 )
-from cloudorg.io.synthetic._common import load_table, render
+from cloudorg.io.synthetic.l1b import load_table, render
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

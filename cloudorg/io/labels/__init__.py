@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from ._common import (
+from .classes import (
     CLASS_CODES,
     CLASSES,
     FLAG_MEANINGS,

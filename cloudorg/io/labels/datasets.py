@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import ndimage
 
 from ...errors import ConfigError
-from ._common import IMAGE_SHAPE, check_shape, pixel_index_bounds, require_columns
+from .classes import IMAGE_SHAPE, check_shape, pixel_index_bounds, require_columns
 from .geometry import boxes_to_mask
 
 __all__ = [

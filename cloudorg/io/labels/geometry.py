@@ -23,7 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from ...errors import ConfigError
-from ._common import (
+from .classes import (
     CLASSES,
     IMAGE_SHAPE,
     check_shape,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ConfigError, InputFileError
-from ._common import (
+from .classes import (
     CLASSES,
     IMAGE_SHAPE,
     LABEL_DTYPE,

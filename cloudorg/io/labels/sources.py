@@ -52,7 +52,7 @@ import pandas as pd
 import xarray as xr
 
 from ...errors import ConfigError, InputFileError
-from ._common import CLASSES, IMAGE_SHAPE
+from .classes import CLASSES, IMAGE_SHAPE
 from .geometry import labels_to_grid, votes_to_class_map
 from .rle import read_kaggle, rle_decode
 from .zooniverse import lonlat_to_pixel, overpass_time, read_zooniverse

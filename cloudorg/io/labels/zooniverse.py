@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ConfigError, InputFileError
-from ._common import CLASSES, IMAGE_SHAPE, LABEL_DTYPE, check_shape
+from .classes import CLASSES, IMAGE_SHAPE, LABEL_DTYPE, check_shape
 
 __all__ = [
     "EQUATOR_CROSSING_HOURS",

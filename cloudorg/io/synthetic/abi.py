@@ -8,7 +8,7 @@ the ``goes_imager_projection`` grid mapping; ``x``/``y`` scan angles (radians, s
 ``esun``, ``kappa0``, ``earth_sun_distance_anomaly_in_AU``, ``planck_fk1/fk2/bc1/bc2`` and
 NOAA's global attributes. The bands, platforms, sectors and every attribute are tables in
 ``abi.yaml`` beside this module; the values that depend on the band, the times or the
-file fill their ``{placeholders}`` (see :func:`cloudorg.io.synthetic._common.render`).
+file fill their ``{placeholders}`` (see :func:`cloudorg.io.synthetic.l1b.render`).
 
 The sector is cut from the full-disk fixed grid (edges on the 2 km grid, as NOAA's are)
 so that it covers the fields' extent plus a margin; pixels off that extent hold the fill
@@ -45,7 +45,8 @@ import pyproj
 import xarray as xr
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic._common import (
+from cloudorg.io.synthetic.fields import sample_fields
+from cloudorg.io.synthetic.l1b import (
     J2000,
     as_utc,
     band_quantities,
@@ -56,7 +57,6 @@ from cloudorg.io.synthetic._common import (
     render,
     to_counts,
 )
-from cloudorg.io.synthetic.fields import sample_fields
 
 PERSPECTIVE_POINT_HEIGHT = 35786023.0
 """GOES-R satellite height above the ellipsoid (m), as in ``goes_imager_projection``."""

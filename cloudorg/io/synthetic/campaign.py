@@ -25,9 +25,9 @@ from pyorbital.astronomy import sun_zenith_angle
 from tqdm.auto import tqdm
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic._common import as_utc, check_bounds, check_fields
 from cloudorg.io.synthetic.abi import write_abi_scene
 from cloudorg.io.synthetic.fields import EUREC4A_BOUNDS, FIELD_QUANTITIES, synthesize_fields
+from cloudorg.io.synthetic.l1b import as_utc, check_bounds, check_fields
 from cloudorg.io.synthetic.modis import write_modis_granule
 
 SENSORS = ("abi", "modis")

@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 from scipy import ndimage
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic._common import check_bounds
+from cloudorg.io.synthetic.l1b import check_bounds
 from cloudorg.quantities import QUANTITIES
 
 PATTERNS: dict[int, str] = {0: "clear", 1: "sugar", 2: "gravel", 3: "fish", 4: "flower"}

@@ -17,7 +17,7 @@ The granule follows NASA's Collection 6.1 layout as satpy's ``modis_l1b`` reader
   ``ASSOCIATEDPLATFORMSHORTNAME``, ``DAYNIGHTFLAG`` and the bounding polygon.
 
 The band constants, SDS attributes and ECS metadata trees are tables in ``modis.yaml``
-beside this module, filled per granule (see :func:`cloudorg.io.synthetic._common.render`).
+beside this module, filled per granule (see :func:`cloudorg.io.synthetic.l1b.render`).
 
 The swath is an idealised sun-synchronous pass (705 km, 98.2° inclination, 1.418 mrad
 frames, ±55° scan, no bow-tie) whose ground track crosses the centre of the fields.
@@ -53,7 +53,8 @@ from pyhdf.SD import SD, SDC
 from pyorbital.astronomy import get_alt_az
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic._common import (
+from cloudorg.io.synthetic.fields import FIELD_QUANTITIES, sample_fields
+from cloudorg.io.synthetic.l1b import (
     as_utc,
     band_quantities,
     check_fields,
@@ -63,7 +64,6 @@ from cloudorg.io.synthetic._common import (
     render,
     to_counts,
 )
-from cloudorg.io.synthetic.fields import FIELD_QUANTITIES, sample_fields
 
 ALTITUDE_KM = 705.0
 EARTH_RADIUS_KM = 6371.0

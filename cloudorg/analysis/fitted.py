@@ -35,7 +35,7 @@ import numpy as np
 import xarray as xr
 
 from cloudorg.analysis._fitting import apply_rows
-from cloudorg.analysis._inputs import TILE
+from cloudorg.analysis.checks import TILE
 from cloudorg.analysis.clustering import assign_dataset
 from cloudorg.analysis.decomposition import scores_dataset
 from cloudorg.errors import CloudorgError, ConfigError

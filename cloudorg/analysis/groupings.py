@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from cloudorg.analysis._inputs import class_codes, integer_codes, tile_values
+from cloudorg.analysis.checks import class_codes, integer_codes, tile_values
 from cloudorg.errors import ConfigError
 from cloudorg.io.labels import CLASSES, FLAG_MEANINGS
 
