@@ -189,7 +189,7 @@ def _read_inputs(
         )
     if "embeddings" in features:
         if _has_embeddings(store, tiling):
-            emb = open_embeddings(store, spec.size, stride=spec.stride, edge=spec.edge)
+            emb = open_embeddings(store, spec)
             inputs.features["embeddings"] = _only_tiles(emb).rename("embeddings")
             source = layout.embeddings(tiling)
             inputs.sources["embeddings"] = f"{source} (model {emb.attrs['model_id']})"

@@ -123,9 +123,10 @@ def fault_message(err: BaseException, scheduler: str | None = None) -> str | Non
     >>> fault_message(ValueError("a bug")) is None
     True
     """
-    if isinstance(err, CancelledError) or type(err).__name__ == "CommClosedError":
+    closed = type(err).__name__ == "CommClosedError"
+    if closed or isinstance(err, CancelledError):
         where = f" at {scheduler}" if scheduler else ""
-        if "scheduler-connection-lost" in str(err) or type(err).__name__ == "CommClosedError":
+        if closed or "scheduler-connection-lost" in str(err):
             return f"the connection to the Dask scheduler{where} was lost"
         return f"the Dask scheduler{where} cancelled the work"
     if isinstance(err, OSError) and err.errno in _FULL:

@@ -85,9 +85,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
         print_dashboard(cl)
         ds = metrics_for_store(
             store,
-            tile_size=spec.size,
-            stride=spec.stride,
-            edge=spec.edge,
+            tiling=spec,
             metrics=args.metrics,
             mask=recipe,
             connectivity=args.connectivity,

@@ -49,9 +49,7 @@ def _cmd_tiles(args: argparse.Namespace) -> int:
     boxes = read_zooniverse(args.labels) if args.labels else None
     table = build_tile_table(
         store,
-        spec.size,
-        stride=spec.stride,
-        edge=spec.edge,
+        spec,
         filters=config,
         boxes=boxes,
         client=client_of(args),
@@ -88,7 +86,7 @@ def _cmd_triplets(args: argparse.Namespace) -> int:
 
     store = CampaignStore.open(args.store)
     spec = tile_spec(args, store)
-    table = open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+    table = open_tile_table(store, spec)
     triplets = sample_triplets(
         table,
         args.n,

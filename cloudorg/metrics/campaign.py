@@ -142,7 +142,7 @@ def _tile_table(
     """The store's tile table of a tiling, built when absent or behind the store's
     ``n_scenes`` scenes (keeping its filter thresholds)."""
     try:
-        table = open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+        table = open_tile_table(store, spec)
     except StoreError:
         table = None
     else:
@@ -155,15 +155,7 @@ def _tile_table(
                 "(build_tile_table(..., boxes=...) or `cloudorg tiles --labels CSV`)"
             )
     filters = None if table is None else FilterConfig.from_attrs(table.attrs)
-    return build_tile_table(
-        store,
-        spec.size,
-        stride=spec.stride,
-        edge=spec.edge,
-        filters=filters,
-        client=client,
-        progress=progress,
-    )
+    return build_tile_table(store, spec, filters=filters, client=client, progress=progress)
 
 
 @dataclass(frozen=True)

@@ -470,8 +470,7 @@ def classify_store(
                progress)  # fmt: skip
     with store.writing():
         _write(store, net, data, spec, output, run)
-    return open_class_probabilities(store, spec.size, stride=spec.stride, edge=spec.edge,
-                                    name=name)  # fmt: skip
+    return open_class_probabilities(store, spec, name=name)
 
 
 def _todo(table: xr.Dataset, block_size: int, done: set[int]) -> list[tuple[int, xr.Dataset]]:

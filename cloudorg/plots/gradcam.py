@@ -41,6 +41,17 @@ def _image2d(image: Any) -> np.ndarray:
     return a
 
 
+def _one_sample(maps: xr.DataArray, name: str, kind: str) -> xr.DataArray:
+    """The ``(kind, y, x)`` maps of one sample (a ``sample`` dimension of length 1 dropped)."""
+    if "sample" in maps.dims:
+        if maps.sizes["sample"] != 1:
+            raise ConfigError(f"{name}: expected the maps of one sample; select it with .isel")
+        maps = maps.isel(sample=0)
+    if maps.dims != (kind, "y", "x"):
+        raise ConfigError(f"{name}: expected dims ({kind}, y, x), got {maps.dims}")
+    return maps
+
+
 def plot_gradcam(
     image: Any,
     cam: xr.DataArray,
@@ -80,12 +91,7 @@ def plot_gradcam(
     >>> len(plot_gradcam(np.random.rand(1, 8, 8), cam, inverted=True).axes)
     3
     """
-    if "sample" in cam.dims:
-        if cam.sizes["sample"] != 1:
-            raise ConfigError("cam: expected the maps of one sample; select it with .isel")
-        cam = cam.isel(sample=0)
-    if cam.dims != ("class", "y", "x"):
-        raise ConfigError(f"cam: expected dims (class, y, x), got {cam.dims}")
+    cam = _one_sample(cam, "cam", "class")
     img = _image2d(image)
     n = cam.sizes["class"]
     colours = cmap + "_r" if inverted and not cmap.endswith("_r") else cmap
@@ -131,12 +137,7 @@ def plot_feature_maps(maps: xr.DataArray, *, max_maps: int = 16, cmap: str = "vi
     >>> sum(ax.get_visible() for ax in plot_feature_maps(fm).axes)
     5
     """
-    if "sample" in maps.dims:
-        if maps.sizes["sample"] != 1:
-            raise ConfigError("maps: expected the maps of one sample; select it with .isel")
-        maps = maps.isel(sample=0)
-    if maps.dims != ("channel", "y", "x"):
-        raise ConfigError(f"maps: expected dims (channel, y, x), got {maps.dims}")
+    maps = _one_sample(maps, "maps", "channel")
     if max_maps < 1:
         raise ConfigError(f"max_maps: expected a positive integer, got {max_maps}")
     n = min(max_maps, maps.sizes["channel"])

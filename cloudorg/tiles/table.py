@@ -211,7 +211,7 @@ def _compute(
 
 def _reusable(store: CampaignStore, spec: TileSpec, token: str) -> xr.Dataset | None:
     try:
-        old = open_tile_table(store, spec.size, stride=spec.stride, edge=spec.edge)
+        old = open_tile_table(store, spec)
     except StoreError:
         return None
     return old if old.attrs.get("labels_token") == token else None
