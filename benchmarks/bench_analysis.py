@@ -38,7 +38,8 @@ from benchmarks.timing import quick, seconds, tracked
 from cloudorg.analysis.campaign import analyse
 from cloudorg.domains import Domain
 from cloudorg.store import DEFAULT_CHUNK, CampaignStore, layout
-from cloudorg.tiles import build_tile_table, example_store, usable
+from cloudorg.synthetic import example_store
+from cloudorg.tiles import build_tile_table, usable
 
 N_SCENES = 2 if quick() else 21
 DOMAIN = Domain.from_bounds("bench1024", -55.0, -45.65, 11.0, 20.2, resolution_km=1.0)

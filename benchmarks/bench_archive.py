@@ -59,7 +59,7 @@ BANDS = ("C01", "C02", "C03", "C14")
 
 def write_campaign(directory: Path, n_scenes: int, bounds: tuple[float, ...]) -> Path:
     """Synthetic ABI full-disk-named files (no truth maps: they are not in an archive)."""
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     files = directory / "files"
     synthesize_campaign(files, n_scenes, bounds=bounds, resolution_deg=0.05, start=START,
@@ -190,7 +190,7 @@ class PartialRead(_Server):
 def month_of_radc_keys() -> list[str]:
     """One band's RadC keys of the first :data:`DAYS` days of January 2020 (a scan every 5
     minutes)."""
-    from cloudorg.io.synthetic.abi import abi_filename
+    from cloudorg.synthetic.abi import abi_filename
 
     first = dt.datetime(2020, 1, 1, 0, 1, 17)
     keys = []

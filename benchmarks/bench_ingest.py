@@ -44,7 +44,7 @@ from benchmarks import satpy_script
 from benchmarks.timing import in_turns, median_ratio, quick, round_count, seconds, tracked
 from cloudorg.domains import get_domain
 from cloudorg.ingest import ingest
-from cloudorg.io.synthetic import EUREC4A_BOUNDS, synthesize_fields, write_abi_scene
+from cloudorg.synthetic import EUREC4A_BOUNDS, synthesize_fields, write_abi_scene
 
 ROOT = Path(__file__).resolve().parents[1]
 N_SCANS = 2

@@ -36,7 +36,8 @@ from cloudorg.distributed import cluster_client
 from cloudorg.domains import Domain
 from cloudorg.metrics import metrics_for_store
 from cloudorg.store import DEFAULT_CHUNK
-from cloudorg.tiles import build_tile_table, example_store
+from cloudorg.synthetic import example_store
+from cloudorg.tiles import build_tile_table
 
 N_SCENES = 4 if quick() else 32
 DOMAIN = Domain.from_bounds("bench1024", -55.0, -45.65, 11.0, 20.2, resolution_km=1.0)

@@ -34,12 +34,12 @@ from cloudorg.models import (
     TrainingConfig,
     build_embedder,
     set_torch_threads,
-    synthetic_triplets,
     train_tile2vec,
 )
 from cloudorg.models.device import place_model, resolve_device, to_device
 from cloudorg.models.inference import embed
-from cloudorg.tiles.examples import example_store
+from cloudorg.synthetic import synthetic_triplets
+from cloudorg.synthetic.stores import example_store
 from cloudorg.tiles.filters import usable
 from cloudorg.tiles.table import build_tile_table
 

@@ -2,7 +2,7 @@
 a 1-scene store, and ``cloudorg metrics`` on one and on two workers as whole commands.
 
 The stores are made as a user makes them: synthetic GOES-16 ABI files
-(:func:`cloudorg.io.synthetic.synthesize_campaign`) ingested by ``cloudorg ingest``:
+(:func:`cloudorg.synthetic.synthesize_campaign`) ingested by ``cloudorg ingest``:
 
 - 1 scene of a 4 x 4 degree box east of Barbados at 1 km (445 x 432 px);
 - 24 scenes of the EUREC4A box at 1 km (the default domain, 1116 x 1318 px; in a quick
@@ -71,7 +71,7 @@ def in_this_process(*words: str) -> None:
 def make_store(root: Path, name: str, n_scenes: int, small_box: bool) -> str:
     """Synthetic ABI files of ``n_scenes`` scenes ingested into ``root / name`` by
     ``cloudorg ingest``."""
-    from cloudorg.io.synthetic import EUREC4A_BOUNDS, synthesize_campaign
+    from cloudorg.synthetic import EUREC4A_BOUNDS, synthesize_campaign
 
     files = root / f"{name}-files"
     bounds = (-60.2, -55.8, 11.8, 16.2) if small_box else EUREC4A_BOUNDS

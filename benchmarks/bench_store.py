@@ -56,7 +56,7 @@ QUANTITIES = ("reflectance_0p47", "reflectance_0p64", "reflectance_0p86",
 
 def write_campaign(directory: Path) -> Path:
     """The benchmark's ABI files."""
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     files = directory / "files"
     synthesize_campaign(files, N_SCENES, bounds=(BOUNDS[0] - 0.2, BOUNDS[1] + 0.2,

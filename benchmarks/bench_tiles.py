@@ -41,7 +41,8 @@ import zarr
 
 from benchmarks.timing import in_turns, median_ratio, quick, round_count, tracked
 from cloudorg.domains import get_domain
-from cloudorg.tiles import TileDataset, TileStream, build_tile_table, example_store
+from cloudorg.synthetic import example_store
+from cloudorg.tiles import TileDataset, TileStream, build_tile_table
 
 N_SCENES = 2 if quick() else 16
 SIZES = (64, 256) if quick() else (64, 128, 160, 192, 256)

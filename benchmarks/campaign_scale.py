@@ -46,7 +46,7 @@ SCENES_PER_TASK = 10
 
 def _synthesise(task: tuple[int, str, int]) -> int:
     """Write scenes ``first .. first + n`` of the campaign (one Dask task)."""
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     first, directory, n = task
     start = dt.datetime(2020, 1, 20, 11) + dt.timedelta(days=first // SCENES_PER_TASK)

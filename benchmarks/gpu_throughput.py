@@ -57,7 +57,8 @@ from cloudorg.models.device import (
 from cloudorg.models.loss import TripletLoss
 from cloudorg.models.tile2vec import triplet_step
 from cloudorg.models.training import make_optimizer
-from cloudorg.tiles import TripletDataset, build_tile_table, example_store, tile_loader
+from cloudorg.synthetic import example_store
+from cloudorg.tiles import TripletDataset, build_tile_table, tile_loader
 from cloudorg.tiles.table import open_tile_table
 from cloudorg.tiles.triplets import sample_triplets
 

@@ -13,7 +13,8 @@ from cloudorg.errors import ConfigError
 from cloudorg.masks import cloud_mask
 from cloudorg.metrics import compute_metrics, metrics_for_tiles
 from cloudorg.models import ModelConfig, build_embedder, embed
-from cloudorg.tiles import build_tile_table, example_store
+from cloudorg.synthetic import example_store
+from cloudorg.tiles import build_tile_table
 from cloudorg.tiles.arrays import tiles_of
 
 

@@ -24,7 +24,7 @@ BT = ["--quantities", "brightness_temperature_11", "reflectance_0p47"]
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory) -> Path:
     """Two synthetic GOES-16 scans of a small box."""
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     folder = tmp_path_factory.mktemp("scans")
     synthesize_campaign(folder, 2, bounds=(-56.2, -53.8, 12.8, 15.2), resolution_deg=0.04)

@@ -57,7 +57,7 @@ def test_an_installed_plugin_metric_works_like_a_builtin(plugin_site, tmp_path):
         from cloudorg.distributed import cluster_client
         from cloudorg.masks import cloud_mask
         from cloudorg.metrics import METRICS, compute_metrics, metrics_for_store, metrics_for_tiles
-        from cloudorg.tiles.examples import example_store
+        from cloudorg.synthetic.stores import example_store
 
         {MASK}
         names = ["cloud_fraction", "cloud_edge_fraction"]

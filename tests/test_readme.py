@@ -28,7 +28,7 @@ def readme_script() -> str:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     folder = tmp_path_factory.mktemp("readme")
     synthesize_campaign(folder / "data", 1, bounds=(-56.2, -53.8, 12.8, 15.2),

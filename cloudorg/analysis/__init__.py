@@ -29,7 +29,7 @@ the ``analyse`` and ``report`` commands, starts without scikit-learn and the res
 Examples
 --------
 >>> from cloudorg.analysis import kmeans, nmi
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> embeddings, labels = example_embeddings(n_per_class=20, seed=0)
 >>> nmi(labels, kmeans(embeddings, k=4).cluster)
 1.0
@@ -65,12 +65,6 @@ if TYPE_CHECKING:
         participation_ratio,
         triplet_distance_ratio,
     )
-    from cloudorg.analysis.examples import (
-        example_campaign,
-        example_embeddings,
-        example_metrics,
-        example_tiles,
-    )
     from cloudorg.analysis.features import MISSING_POLICIES, metric_matrix
     from cloudorg.analysis.fitted import (
         MODEL_KINDS,
@@ -97,10 +91,6 @@ _EXPORTS = {
     "neighbour_agreement": "diagnostics",
     "participation_ratio": "diagnostics",
     "triplet_distance_ratio": "diagnostics",
-    "example_campaign": "examples",
-    "example_embeddings": "examples",
-    "example_metrics": "examples",
-    "example_tiles": "examples",
     "MISSING_POLICIES": "features",
     "metric_matrix": "features",
     "source_labels": "labelling",

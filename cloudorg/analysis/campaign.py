@@ -292,7 +292,7 @@ def open_analysis(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles import example_store
+    >>> from cloudorg.synthetic import example_store
     >>> open_analysis(example_store(tempfile.mkdtemp() + "/c.zarr", 1))
     Traceback (most recent call last):
     ...
@@ -344,7 +344,7 @@ def analysis_result(analysis: xr.Dataset, features: str, part: str) -> xr.Datase
     --------
     >>> import tempfile
     >>> from cloudorg.analysis import apply_model
-    >>> from cloudorg.analysis.examples import example_campaign
+    >>> from cloudorg.synthetic.analysis import example_campaign
     >>> from cloudorg.metrics import open_metrics
     >>> store = example_campaign(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> model = analysis_result(analyse(store, k=3, progress=False), "metrics", "kmeans")
@@ -427,7 +427,8 @@ def analyse(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles import build_tile_table, example_store
+    >>> from cloudorg.tiles import build_tile_table
+    >>> from cloudorg.synthetic import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
     >>> _ = build_tile_table(store, 64, client="synchronous", progress=False)
     >>> analyse(store, progress=False)
@@ -521,7 +522,7 @@ def open_scale_study(store: str | os.PathLike[str] | CampaignStore) -> xr.Datase
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles import example_store
+    >>> from cloudorg.synthetic import example_store
     >>> open_scale_study(example_store(tempfile.mkdtemp() + "/c.zarr", 1))
     Traceback (most recent call last):
     ...
@@ -602,7 +603,7 @@ def store_scale_study(
     >>> import tempfile
     >>> from cloudorg.domains import Domain
     >>> from cloudorg.models import ModelConfig, build_embedder
-    >>> from cloudorg.tiles import example_store
+    >>> from cloudorg.synthetic import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1,
     ...                       domain=Domain.from_bounds("d", -56, -54, 14, 16, resolution_km=1))
     >>> model = build_embedder(ModelConfig(width=4, embedding_dim=8))

@@ -9,7 +9,7 @@ their nearest centroid (:func:`~cloudorg.analysis.apply_model`).
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> embeddings, labels = example_embeddings(n_per_class=15, seed=0)
 >>> int(kmeans(embeddings, k="auto", k_range=range(2, 7)).attrs["k"])
 4
@@ -323,7 +323,7 @@ def ward_sample(
 
     Examples
     --------
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> result = ward_sample(example_embeddings(50)[0], max_tiles=40)
     >>> result.sizes["tile"], result.attrs["n_tiles_sampled_from"]
     (40, 200)

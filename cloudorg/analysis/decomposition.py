@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> embeddings, labels = example_embeddings(n_per_class=10, seed=0)
 >>> result = pca(embeddings, n_components=2)
 >>> result.scores.dims, bool(result.explained_variance_ratio.sum() > 0.5)

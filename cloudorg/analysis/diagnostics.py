@@ -17,7 +17,7 @@ keep neighbours close, do similar tiles share a class?
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> embeddings, labels = example_embeddings(20, n_features=8)
 >>> round(participation_ratio(embeddings), 1)
 3.3
@@ -118,7 +118,7 @@ def neighbour_agreement(
 
     Examples
     --------
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> embeddings, labels = example_embeddings(20)
     >>> scenes = xr.DataArray(np.arange(80) % 5, dims="tile")
     >>> result = neighbour_agreement(embeddings, labels, scenes)
@@ -225,7 +225,7 @@ def triplet_distance_ratio(
 
     Examples
     --------
-    >>> from cloudorg.analysis.examples import example_tiles
+    >>> from cloudorg.synthetic.analysis import example_tiles
     >>> table, _ = example_tiles(40)
     >>> smooth = xr.DataArray(np.column_stack([table.scene_index * 100.0, table.row0,
     ...                       table.col0]), dims=("tile", "embedding"))

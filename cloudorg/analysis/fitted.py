@@ -14,7 +14,7 @@ Examples
 --------
 >>> import tempfile
 >>> from cloudorg.analysis import kmeans
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> train, _ = example_embeddings(10, seed=0)
 >>> path = tempfile.mkdtemp() + "/kmeans.npz"
 >>> save_model(kmeans(train, k=4), path)

@@ -157,7 +157,7 @@ def source_labels(
     --------
     >>> import numpy as np, xarray as xr
     >>> from cloudorg.io.labels import SceneTable
-    >>> from cloudorg.tiles.examples import EXAMPLE_DOMAIN
+    >>> from cloudorg.synthetic.stores import EXAMPLE_DOMAIN
     >>> table = xr.Dataset({"scene_index": ("tile", [0, 1]), "scene_id": ("tile", ["a", "b"]),
     ...     "time": ("tile", np.array(["2020-02-01T14", "2020-02-01T15"], "datetime64[ns]")),
     ...     "row0": ("tile", [0, 0]), "col0": ("tile", [0, 0])}, attrs={"tile_size": 64})

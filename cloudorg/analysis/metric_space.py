@@ -6,7 +6,7 @@ separate in the standardised metric space).
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_embeddings, example_metrics
+>>> from cloudorg.synthetic.analysis import example_embeddings, example_metrics
 >>> _, labels = example_embeddings(10)
 >>> metrics = example_metrics(labels)
 >>> table = metric_silhouettes(metrics, labels, labels - 1)
@@ -65,7 +65,7 @@ def metric_pca(
 
     Examples
     --------
-    >>> from cloudorg.analysis.examples import example_embeddings, example_metrics
+    >>> from cloudorg.synthetic.analysis import example_embeddings, example_metrics
     >>> result = metric_pca(example_metrics(example_embeddings(10)[1]))
     >>> result.loadings.dims, result.attrs["dropped_metrics"]
     (('component', 'metric'), [])

@@ -8,7 +8,7 @@ principal components.
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> per_scale = {64: example_embeddings(10, separation=1.0), 256: example_embeddings(10)}
 >>> study = scale_study(per_scale, k=4)
 >>> study.nmi.values.round(1).tolist()
@@ -190,7 +190,7 @@ def scale_study(
 
     Examples
     --------
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> study = scale_study(lambda size: example_embeddings(size // 16), scales=[128, 64])
     >>> study.scale.values.tolist(), study.n_per_class.sel(scale=128).values.tolist()
     ([64, 128], [8, 8, 8, 8])

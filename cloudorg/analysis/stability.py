@@ -13,7 +13,7 @@ differently from one sample to the next.
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> embeddings, _ = example_embeddings(25, separation=8.0)
 >>> curve = k_stability(embeddings, k_range=range(2, 6), n_resamples=5)
 >>> curve.attrs["k_silhouette"], round(float(curve.stability.sel(k=4)), 2)
@@ -129,7 +129,7 @@ def k_stability(
     Examples
     --------
     >>> import numpy as np, xarray as xr
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> embeddings, labels = example_embeddings(50, n_features=2, separation=4.0)
     >>> scenes = xr.DataArray(np.arange(200) % 10, dims="tile")
     >>> curve = k_stability(embeddings, k_range=[4, 9], scenes=scenes, n_resamples=5)

@@ -193,7 +193,7 @@ def labelled_vs_unlabelled(
 
     Examples
     --------
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> embeddings, labels = example_embeddings(20)
     >>> result = labelled_vs_unlabelled(embeddings, labels.where(labels != 4, 0))
     >>> result.group.attrs["flag_meanings"], bool(result.energy_pvalue < 0.05)

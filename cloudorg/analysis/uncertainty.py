@@ -130,7 +130,7 @@ def nmi_interval(
     Examples
     --------
     >>> from cloudorg.analysis import kmeans
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> embeddings, labels = example_embeddings(30, separation=2.0)
     >>> scenes = xr.DataArray(np.arange(labels.size) % 12, dims="tile")
     >>> ci = nmi_interval(labels, kmeans(embeddings).cluster, scenes)

@@ -55,7 +55,7 @@ def _domain(args: argparse.Namespace):
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from ..io.synthetic import EUREC4A_BOUNDS, synthesize_campaign
+    from ..synthetic import EUREC4A_BOUNDS, synthesize_campaign
 
     bounds = tuple(args.bounds) if args.bounds else EUREC4A_BOUNDS
     paths = synthesize_campaign(

@@ -144,7 +144,7 @@ def write_eurec4a_netcdf(
     ----------
     fields : xarray.Dataset
         Quantities with ``lat``/``lon`` coordinates (e.g. from
-        :func:`cloudorg.io.synthetic.synthesize_fields`).
+        :func:`cloudorg.synthetic.synthesize_fields`).
     directory : path
         Output directory (created).
     start_time : datetime

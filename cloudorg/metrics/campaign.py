@@ -29,7 +29,7 @@ flight. Readers accept the group once it is ``complete``.
 Examples
 --------
 >>> import tempfile
->>> from cloudorg.tiles.examples import example_store
+>>> from cloudorg.synthetic.stores import example_store
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", n_scenes=2)
 >>> ds = metrics_for_store(store, tile_size=64, mask="brightness_temperature",
 ...                        client="synchronous", progress=False)
@@ -104,7 +104,7 @@ def open_metrics(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> open_metrics(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
     Traceback (most recent call last):
     ...
@@ -355,7 +355,7 @@ def metrics_for_store(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 3, missing_border=4)
     >>> ds = metrics_for_store(store, tile_size=64, stride=32, metrics=["cloud_fraction", "iorg"],
     ...                        mask="brightness_temperature", client="synchronous",

@@ -97,7 +97,6 @@ _EXPORTS = {
     "resnet": "resnets",
     "StoreTriplets": "sources",
     "triplets_from_store": "sources",
-    "synthetic_triplets": "synthetic",
     "train_tile2vec": "tile2vec",
     "MODEL_KINDS": "tile_models",
     "BaseModelKind": "tile_models",

@@ -82,7 +82,7 @@ def labelled_tiles_from_store(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> tiles, rows = labelled_tiles_from_store(store, DataConfig(tile_size=64, stride=32),
     ...                                         client="synchronous", progress=False)

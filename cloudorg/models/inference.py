@@ -384,7 +384,7 @@ def embed(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.models import ModelConfig, build_embedder
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> model = build_embedder(ModelConfig(width=4, embedding_dim=8))
@@ -448,7 +448,7 @@ def classify_store(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.models import ClassifierConfig, build_classifier
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
     >>> p = classify_store(store, build_classifier(ClassifierConfig(width=4, hidden=(8,))),
@@ -551,7 +551,7 @@ def open_embeddings(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> open_embeddings(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
     Traceback (most recent call last):
     ...
@@ -580,7 +580,7 @@ def open_class_probabilities(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> open_class_probabilities(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
     Traceback (most recent call last):
     ...

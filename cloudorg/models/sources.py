@@ -48,7 +48,7 @@ class StoreTriplets(Dataset):
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -100,7 +100,7 @@ def open_or_build_table(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
     >>> open_or_build_table(store, DataConfig(tile_size=64), client="synchronous",
     ...                     progress=False).sizes["tile"]
@@ -158,7 +158,7 @@ def triplets_from_store(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.models.config import DataConfig, Tile2VecConfig, TrainingConfig
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 4)
     >>> cfg = Tile2VecConfig(data=DataConfig(tile_size=64, stride=16, n_triplets=8),

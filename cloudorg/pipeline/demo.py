@@ -89,7 +89,7 @@ def write_demo_campaign(
     >>> path.name, len(list((path.parent / "data").glob("*.nc"))) > 1
     ('run.yaml', True)
     """
-    from ..io.synthetic import synthesize_campaign
+    from ..synthetic import synthesize_campaign
 
     directory = Path(directory)
     synthesize_campaign(directory / "data", n_scenes, sensors=("abi",), bounds=DEMO_BOUNDS,

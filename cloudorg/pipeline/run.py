@@ -3,7 +3,7 @@
 Examples
 --------
 >>> import tempfile
->>> from cloudorg.tiles import example_store
+>>> from cloudorg.synthetic import example_store
 >>> root = tempfile.mkdtemp()
 >>> store = example_store(root + "/c.zarr", n_scenes=2)
 >>> config = PipelineConfig.from_dict({"store": str(store.path), "tiles": {"size": 64}})

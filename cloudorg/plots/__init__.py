@@ -30,7 +30,7 @@ clusters take ``tab10`` (``tab20`` beyond ten) in the order of their ids.
 Examples
 --------
 >>> from cloudorg.analysis import kmeans, pca
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> from cloudorg.plots import plot_pc_scatter
 >>> embeddings, labels = example_embeddings(10)
 >>> fig = plot_pc_scatter(pca(embeddings), kmeans(embeddings).cluster)

@@ -6,7 +6,7 @@ hierarchical clusters (dendrogram).
 Examples
 --------
 >>> from cloudorg.analysis import ward
->>> from cloudorg.analysis.examples import example_embeddings, example_tiles
+>>> from cloudorg.synthetic.analysis import example_embeddings, example_tiles
 >>> tiles, scenes = example_tiles(20)
 >>> fig = plot_dendrogram(ward(example_embeddings(5)[0]), tiles=tiles, scenes=scenes)
 >>> len(fig.axes)
@@ -63,7 +63,7 @@ def plot_cluster_examples(
     Examples
     --------
     >>> import xarray as xr
-    >>> from cloudorg.analysis.examples import example_tiles
+    >>> from cloudorg.synthetic.analysis import example_tiles
     >>> tiles, scenes = example_tiles(6)
     >>> fig = plot_cluster_examples(xr.DataArray([0, 0, 0, 1, 1, 2], dims="tile"), tiles, scenes,
     ...                             n_examples=3)

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from cloudorg.analysis import kmeans
->>> from cloudorg.analysis.examples import example_embeddings, example_tiles
+>>> from cloudorg.synthetic.analysis import example_embeddings, example_tiles
 >>> embeddings, labels = example_embeddings(5)
 >>> tiles, scenes = example_tiles(20)
 >>> plot_cluster_map(kmeans(embeddings).cluster, tiles, scenes).axes[0].get_title()
@@ -95,7 +95,7 @@ def plot_cluster_map(
     Examples
     --------
     >>> import xarray as xr
-    >>> from cloudorg.analysis.examples import example_tiles
+    >>> from cloudorg.synthetic.analysis import example_tiles
     >>> tiles, scenes = example_tiles(3, tile_size=8)
     >>> fig = plot_cluster_map(xr.DataArray([0, 1, 1], dims="tile"), tiles, scenes)
     >>> len(fig.axes[0].get_legend().get_texts())
@@ -156,7 +156,7 @@ def plot_component_map(
     Examples
     --------
     >>> from cloudorg.analysis import pca
-    >>> from cloudorg.analysis.examples import example_embeddings, example_tiles
+    >>> from cloudorg.synthetic.analysis import example_embeddings, example_tiles
     >>> tiles, scenes = example_tiles(20)
     >>> fig = plot_component_map(pca(example_embeddings(5)[0]), tiles, scenes)
     >>> [ax.get_title()[:3] for ax in fig.axes[:2]]

@@ -6,7 +6,7 @@ Report figures 14, 16b, 24 and 33 (:func:`plot_pc_scatter`), 38
 Examples
 --------
 >>> from cloudorg.analysis import pca
->>> from cloudorg.analysis.examples import example_embeddings
+>>> from cloudorg.synthetic.analysis import example_embeddings
 >>> embeddings, labels = example_embeddings(20)
 >>> fig = plot_pc_scatter(pca(embeddings), labels)
 >>> fig.axes[0].get_xlabel()[:3]
@@ -223,7 +223,7 @@ def plot_group_distributions(
     Examples
     --------
     >>> from cloudorg.analysis import labelled_vs_unlabelled
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> embeddings, labels = example_embeddings(15)
     >>> fig = plot_group_distributions(labelled_vs_unlabelled(embeddings, labels % 4))
     >>> fig.get_suptitle()[:15]
@@ -277,7 +277,7 @@ def plot_metric_biplot(
     Examples
     --------
     >>> from cloudorg.analysis import metric_pca
-    >>> from cloudorg.analysis.examples import example_embeddings, example_metrics
+    >>> from cloudorg.synthetic.analysis import example_embeddings, example_metrics
     >>> labels = example_embeddings(10)[1]
     >>> fig = plot_metric_biplot(metric_pca(example_metrics(labels)), labels)
     >>> sorted(t.get_text() for t in fig.axes[0].texts)[:2]

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from cloudorg.analysis.examples import example_tiles
+>>> from cloudorg.synthetic.analysis import example_tiles
 >>> _, scenes = example_tiles(40)
 >>> len(plot_scenes(scenes, [0, 1]).axes)
 2
@@ -55,7 +55,7 @@ def plot_scenes(
     Examples
     --------
     >>> import numpy as np
-    >>> from cloudorg.analysis.examples import example_tiles
+    >>> from cloudorg.synthetic.analysis import example_tiles
     >>> _, scenes = example_tiles(20)
     >>> scenes["pattern"] = (("scene", "y", "x"), np.ones((1, 64, 80), np.int8))
     >>> len(plot_scenes(scenes).axes)

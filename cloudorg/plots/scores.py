@@ -104,7 +104,7 @@ def plot_silhouette_curve(result: xr.Dataset) -> Figure:
     Examples
     --------
     >>> from cloudorg.analysis import k_stability, kmeans
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> result = kmeans(example_embeddings(10)[0], k="auto", k_range=range(2, 6))
     >>> plot_silhouette_curve(result).axes[0].get_title()
     'K = 4 by silhouette'
@@ -151,7 +151,7 @@ def plot_metric_summary(summary: xr.Dataset, *, n_metrics: int = 6) -> Figure:
     Examples
     --------
     >>> from cloudorg.analysis import metric_summary
-    >>> from cloudorg.analysis.examples import example_embeddings, example_metrics
+    >>> from cloudorg.synthetic.analysis import example_embeddings, example_metrics
     >>> labels = example_embeddings(10)[1]
     >>> fig = plot_metric_summary(metric_summary(example_metrics(labels), labels), n_metrics=2)
     >>> [ax.get_title().split()[0] for ax in fig.axes]
@@ -201,7 +201,7 @@ def plot_nmi_vs_scale(study: xr.Dataset) -> Figure:
     Examples
     --------
     >>> from cloudorg.analysis import scale_study
-    >>> from cloudorg.analysis.examples import example_embeddings
+    >>> from cloudorg.synthetic.analysis import example_embeddings
     >>> study = scale_study({64: example_embeddings(8), 128: example_embeddings(8, seed=1)})
     >>> ax = plot_nmi_vs_scale(study).axes[0]
     >>> ax.get_xlabel(), [float(y) for y in ax.get_ylim()]

@@ -9,7 +9,7 @@ Examples
 --------
 >>> import tempfile
 >>> from cloudorg.report import write_report
->>> from cloudorg.tiles import example_store
+>>> from cloudorg.synthetic import example_store
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
 >>> write_report(store, store.path.parent / "report.html").stat().st_size > 1000
 True

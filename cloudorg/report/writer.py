@@ -105,7 +105,7 @@ def write_report(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles import example_store
+    >>> from cloudorg.synthetic import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
     >>> "No analysis" in write_report(store, store.path.parent / "r.html").read_text()
     True

@@ -37,7 +37,7 @@ versions. Plain xarray readers can check ``complete`` themselves.
 Examples
 --------
 >>> import tempfile, numpy as np, xarray as xr
->>> from cloudorg.tiles.examples import example_store
+>>> from cloudorg.synthetic.stores import example_store
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
 >>> group = store.group("tiles/demo")
 >>> with store.writing():
@@ -147,7 +147,7 @@ class DerivedGroup:
         Examples
         --------
         >>> import tempfile
-        >>> from cloudorg.tiles.examples import example_store
+        >>> from cloudorg.synthetic.stores import example_store
         >>> example_store(tempfile.mkdtemp() + "/c.zarr", 1).group("tiles/x").attrs() is None
         True
         """

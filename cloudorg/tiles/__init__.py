@@ -18,7 +18,8 @@ The stage between the campaign store and the embeddings (see ``docs/tiles.md``):
 Examples
 --------
 >>> import tempfile
->>> from cloudorg.tiles import build_tile_table, example_store, sample_triplets, tile_loader
+>>> from cloudorg.tiles import build_tile_table, sample_triplets, tile_loader
+>>> from cloudorg.synthetic import example_store
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", n_scenes=2)
 >>> table = build_tile_table(store, size=64, stride=32, client="synchronous", progress=False)
 >>> int(table.sizes["tile"]), table["label"].values.tolist()
@@ -35,7 +36,6 @@ from cloudorg._lazy import lazy_exports
 
 _EXPORTS = {
     "tiles_of": "arrays",
-    "example_store": "examples",
     "FLAGS": "filters",
     "FilterConfig": "filters",
     "flag_counts": "filters",

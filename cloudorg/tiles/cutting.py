@@ -359,7 +359,7 @@ class SceneReader:
         Examples
         --------
         >>> import tempfile
-        >>> from cloudorg.tiles.examples import example_store
+        >>> from cloudorg.synthetic.stores import example_store
         >>> reader = SceneReader(example_store(tempfile.mkdtemp() + "/c.zarr", n_scenes=1))
         >>> w, bt = reader.windows([("rgb", 0, -2, 2, 0, 3),
         ...                         ("brightness_temperature_11", 0, 0, 1, 109, 111)])
@@ -467,7 +467,7 @@ def read_blocks(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.normalise import Channels
     >>> reader = SceneReader(example_store(tempfile.mkdtemp() + "/c.zarr", 1))
     >>> plan = plan_blocks(np.zeros(3, int), np.array([0, 0, 40]), np.array([0, 40, 0]), 64,

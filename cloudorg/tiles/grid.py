@@ -401,7 +401,7 @@ def grid_of(store: CampaignStore, spec: TileSpec, scenes: xr.Dataset | None) -> 
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 1)
     >>> grid_of(store, TileSpec(64), store.open_scenes()).sizes["tile"]
     1

@@ -33,7 +33,7 @@ with pinned memory when CUDA is available. :class:`TripletDataset` streams tripl
 Examples
 --------
 >>> import tempfile
->>> from cloudorg.tiles.examples import example_store
+>>> from cloudorg.synthetic.stores import example_store
 >>> from cloudorg.tiles.table import build_tile_table
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 3)
 >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -215,7 +215,7 @@ class TileStream:
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> _ = build_tile_table(store, 64, client="synchronous", progress=False)
@@ -327,7 +327,7 @@ def iter_tile_batches(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -401,7 +401,7 @@ class TileDataset(_ShardedDataset):
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -453,7 +453,7 @@ def tile_loader(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -500,7 +500,7 @@ class TripletDataset(_ShardedDataset):
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> from cloudorg.tiles.triplets import sample_triplets
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)

@@ -159,7 +159,7 @@ def export_triplets(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> from cloudorg.tiles.triplets import sample_triplets
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)

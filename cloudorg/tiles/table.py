@@ -16,7 +16,7 @@ only new scenes are read; new thresholds re-flag without reading pixels; other l
 Examples
 --------
 >>> import tempfile
->>> from cloudorg.tiles.examples import example_store
+>>> from cloudorg.synthetic.stores import example_store
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", n_scenes=2)
 >>> table = build_tile_table(store, size=64, client="synchronous", progress=False)
 >>> table.sizes["tile"], list_tile_tables(store)
@@ -267,7 +267,7 @@ def build_tile_table(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2, missing_border=8)
     >>> t = build_tile_table(store, 64, stride=32, client="synchronous", progress=False)
     >>> t["label"].values.tolist(), t["flags"].values.tolist()
@@ -368,7 +368,7 @@ def open_tile_table(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> open_tile_table(example_store(tempfile.mkdtemp() + "/c.zarr", 1), 64)
     Traceback (most recent call last):
     ...
@@ -385,7 +385,7 @@ def list_tile_tables(store: str | os.PathLike[str] | CampaignStore) -> list[str]
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> list_tile_tables(example_store(tempfile.mkdtemp() + "/c.zarr", 1))
     []
     """

@@ -19,7 +19,7 @@ triplet table into disjoint shards (DataLoader workers, Dask tasks).
 Examples
 --------
 >>> import tempfile
->>> from cloudorg.tiles.examples import example_store
+>>> from cloudorg.synthetic.stores import example_store
 >>> from cloudorg.tiles.table import build_tile_table
 >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 3)
 >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -337,7 +337,7 @@ def triplet_tiles(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)
@@ -366,7 +366,7 @@ def write_triplets(store: str | os.PathLike[str] | CampaignStore, triplets: xr.D
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.tiles.examples import example_store
+    >>> from cloudorg.synthetic.stores import example_store
     >>> from cloudorg.tiles.table import build_tile_table
     >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
     >>> table = build_tile_table(store, 64, stride=16, client="synchronous", progress=False)

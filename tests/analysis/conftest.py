@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cloudorg.analysis.examples import example_campaign
 from cloudorg.models import ModelConfig, build_embedder, embed
 from cloudorg.store import CampaignStore
+from cloudorg.synthetic.analysis import example_campaign
 
 N_SCENES = 6
 _BUILT: dict[str, CampaignStore] = {}

@@ -22,8 +22,9 @@ from cloudorg.errors import ConfigError, StoreError
 from cloudorg.metrics import open_metrics
 from cloudorg.models import embed
 from cloudorg.store import CampaignStore, FileRecord
-from cloudorg.tiles import build_tile_table, example_store
-from cloudorg.tiles.examples import EXAMPLE_DOMAIN, example_scene
+from cloudorg.synthetic import example_store
+from cloudorg.synthetic.stores import EXAMPLE_DOMAIN, example_scene
+from cloudorg.tiles import build_tile_table
 from tests.analysis.conftest import tiny_embedder
 
 

@@ -7,19 +7,10 @@ import pytest
 import xarray as xr
 from sklearn.decomposition import PCA
 
-from cloudorg.analysis import (
-    dendrogram_leaves,
-    example_embeddings,
-    example_metrics,
-    kmeans,
-    metric_matrix,
-    nmi,
-    pca,
-    ward,
-    ward_sample,
-)
+from cloudorg.analysis import dendrogram_leaves, kmeans, metric_matrix, nmi, pca, ward, ward_sample
 from cloudorg.errors import CloudorgError, ConfigError
 from cloudorg.plots import plot_dendrogram
+from cloudorg.synthetic import example_embeddings, example_metrics
 
 
 def blobs(k: int, n_per_blob: int = 30, dim: int = 5, seed: int = 0) -> xr.DataArray:

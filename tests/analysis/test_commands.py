@@ -47,7 +47,7 @@ def test_bad_arguments(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cloudorg("analyse", "c.zarr", "--k", "many")
     assert "expected an integer or 'auto'" in capsys.readouterr().err
-    from cloudorg.tiles import example_store
+    from cloudorg.synthetic import example_store
 
     store = example_store(tmp_path / "c.zarr", 1)
     with pytest.raises(ConfigError, match="no tile table"):

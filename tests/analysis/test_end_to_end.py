@@ -1,6 +1,6 @@
 """End to end on real cloudorg objects: synthetic fields → masks → metrics → clusters → NMI.
 
-Three synthetic EUREC4A scenes (``cloudorg.io.synthetic.synthesize_fields``, 0.02°) are
+Three synthetic EUREC4A scenes (``cloudorg.synthetic.synthesize_fields``, 0.02°) are
 cut into 64 × 64 px tiles (about 140 km); each tile's ``cloud_mask`` gives its metrics
 (``cloudorg.metrics.compute_metrics``) and its majority ``pattern`` its ground-truth class.
 """
@@ -13,9 +13,9 @@ import xarray as xr
 
 from cloudorg.analysis import confusion_matrix, kmeans, metric_matrix, metric_silhouettes, nmi
 from cloudorg.io.labels import FLAG_MEANINGS, FLAG_VALUES
-from cloudorg.io.synthetic import EUREC4A_BOUNDS, synthesize_fields
 from cloudorg.metrics import METRIC_INFO, compute_metrics
 from cloudorg.plots import plot_cluster_map, plot_confusion
+from cloudorg.synthetic import EUREC4A_BOUNDS, synthesize_fields
 
 SIZE = 64
 RESOLUTION_DEG = 0.02

@@ -27,8 +27,9 @@ from cloudorg.io.labels import (
     write_kaggle,
 )
 from cloudorg.store import CampaignStore
-from cloudorg.tiles import build_tile_table, example_store
-from cloudorg.tiles.examples import EXAMPLE_DOMAIN
+from cloudorg.synthetic import example_store
+from cloudorg.synthetic.stores import EXAMPLE_DOMAIN
+from cloudorg.tiles import build_tile_table
 
 ZOONIVERSE = "../shared/data/sffg_labels/annotations_fulldataset_IRchecked_285.csv"
 SIZE = 64

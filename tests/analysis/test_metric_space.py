@@ -8,15 +8,9 @@ import xarray as xr
 from scipy.stats import f_oneway
 from sklearn.metrics import silhouette_samples, silhouette_score
 
-from cloudorg.analysis import (
-    example_embeddings,
-    example_metrics,
-    metric_matrix,
-    metric_pca,
-    metric_silhouettes,
-    metric_summary,
-)
+from cloudorg.analysis import metric_matrix, metric_pca, metric_silhouettes, metric_summary
 from cloudorg.errors import ConfigError
+from cloudorg.synthetic import example_embeddings, example_metrics
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ import xarray as xr
 from cloudorg.analysis import (
     ModelFileError,
     apply_model,
-    example_embeddings,
-    example_metrics,
     kmeans,
     load_model,
     nmi,
@@ -22,6 +20,7 @@ from cloudorg.analysis import (
     ward,
 )
 from cloudorg.errors import ConfigError
+from cloudorg.synthetic import example_embeddings, example_metrics
 
 FITS = {
     "pca": lambda data: pca(data, n_components=3),

@@ -15,9 +15,6 @@ from matplotlib.figure import Figure
 from cloudorg import plots
 from cloudorg.analysis import (
     confusion_matrix,
-    example_embeddings,
-    example_metrics,
-    example_tiles,
     kmeans,
     labelled_vs_unlabelled,
     metric_pca,
@@ -28,6 +25,7 @@ from cloudorg.analysis import (
 )
 from cloudorg.errors import ConfigError
 from cloudorg.io.labels import CLASS_COLOURS
+from cloudorg.synthetic import example_embeddings, example_metrics, example_tiles
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from cloudorg.analysis import example_embeddings, kmeans, nmi, pca, scale_study
+from cloudorg.analysis import kmeans, nmi, pca, scale_study
 from cloudorg.errors import ConfigError
+from cloudorg.synthetic import example_embeddings
 
 # larger tiles: better separated classes, as the report found
 SEPARATION = {64: 0.5, 128: 2.0, 256: 4.0, 512: 8.0}

@@ -7,8 +7,9 @@ import pytest
 import xarray as xr
 from scipy.stats import energy_distance, ks_2samp
 
-from cloudorg.analysis import example_embeddings, labelled_vs_unlabelled, two_sample_test
+from cloudorg.analysis import labelled_vs_unlabelled, two_sample_test
 from cloudorg.errors import ConfigError
+from cloudorg.synthetic import example_embeddings
 
 
 def sample(shift: float, n: int = 300, seed: int = 0) -> tuple[xr.DataArray, xr.DataArray]:

@@ -8,8 +8,6 @@ import pytest
 import xarray as xr
 
 from cloudorg.analysis import (
-    example_embeddings,
-    example_tiles,
     k_stability,
     neighbour_agreement,
     nmi_chance,
@@ -19,6 +17,7 @@ from cloudorg.analysis import (
 )
 from cloudorg.analysis.scores import nmi_from_tables
 from cloudorg.errors import ConfigError
+from cloudorg.synthetic import example_embeddings, example_tiles
 
 N_SCENES, N_TILES = 30, 60
 MEAN_ACCURACY = 0.5

@@ -18,13 +18,13 @@ import xarray as xr
 
 from cloudorg.domains import Domain
 from cloudorg.ingest import ingest
-from cloudorg.io.synthetic import (
+from cloudorg.store import CampaignStore, read_manifest
+from cloudorg.synthetic import (
     synthesize_campaign,
     synthesize_fields,
     write_abi_scene,
     write_truth,
 )
-from cloudorg.store import CampaignStore, read_manifest
 
 BOUNDS = (-56.2, -53.8, 12.8, 15.2)  # the synthetic fields: a margin around the domain
 DOMAIN = Domain.from_bounds("small", -56.0, -54.0, 13.0, 15.0, resolution_km=2.0)

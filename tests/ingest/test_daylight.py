@@ -12,8 +12,8 @@ from pyorbital.astronomy import sun_zenith_angle
 
 from cloudorg.domains import Domain
 from cloudorg.ingest import ingest
-from cloudorg.io.synthetic import synthesize_fields, write_abi_scene
 from cloudorg.masks import cloud_mask
+from cloudorg.synthetic import synthesize_fields, write_abi_scene
 from cloudorg.tiles.filters import pixel_statistics
 
 DUSK = Domain.from_bounds("dusk", -56.0, -54.0, 13.0, 15.0, resolution_km=4.0)

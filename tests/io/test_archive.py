@@ -40,7 +40,7 @@ def archive(s3_endpoint, tmp_path_factory, abi_real_dir):
     first day, and the real GOES-17 mesoscale scan."""
     files = tmp_path_factory.mktemp("archive-files")
     kwargs = {"abi": {"sector": "F", "bands": ABI_BANDS}}
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     synthesize_campaign(files / "abi", 4, bounds=(-56.5, -54.5, 13.0, 15.0), resolution_deg=0.02,
                         start=START, interval=dt.timedelta(minutes=50), seed=1,

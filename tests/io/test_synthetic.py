@@ -1,4 +1,4 @@
-"""Tests of cloudorg.io.synthetic: pattern fields and real-format ABI / MODIS files.
+"""Tests of cloudorg.synthetic: pattern fields and real-format ABI / MODIS files.
 
 The satellite files are read back with satpy's own ``abi_l1b`` and ``modis_l1b`` readers.
 """
@@ -18,7 +18,7 @@ from satpy import Scene
 from scipy import ndimage
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic import (
+from cloudorg.synthetic import (
     EUREC4A_BOUNDS,
     PATTERNS,
     sample_fields,
@@ -28,7 +28,7 @@ from cloudorg.io.synthetic import (
     write_modis_granule,
     write_truth,
 )
-from cloudorg.io.synthetic.l1b import load_table, render
+from cloudorg.synthetic.l1b import load_table, render
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -21,7 +21,6 @@ from cloudorg.cli.metrics import register
 from cloudorg.domains import Domain
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.ingest import ingest
-from cloudorg.io.synthetic import synthesize_campaign
 from cloudorg.masks import MaskRecipe, cloud_mask
 from cloudorg.metrics import (
     METRIC_INFO,
@@ -32,8 +31,9 @@ from cloudorg.metrics import (
     open_metrics,
 )
 from cloudorg.store import CampaignStore, FileRecord
+from cloudorg.synthetic import synthesize_campaign
+from cloudorg.synthetic.stores import example_scene, example_store
 from cloudorg.tiles import FilterConfig, build_tile_table, open_tile_table
-from cloudorg.tiles.examples import example_scene, example_store
 
 BOUNDS = (-57.0, -53.0, 12.0, 16.0)
 DOMAIN = Domain.from_bounds("small", *BOUNDS, resolution_km=2.0)  # 223 x 218 px

@@ -8,7 +8,6 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic import synthesize_fields
 from cloudorg.models.autoencoder import (
     AutoencoderConfig,
     AutoencoderRunConfig,
@@ -18,6 +17,7 @@ from cloudorg.models.autoencoder import (
 )
 from cloudorg.models.config import TrainingConfig
 from cloudorg.plots import plot_reconstructions
+from cloudorg.synthetic import synthesize_fields
 
 
 @pytest.fixture(scope="module")

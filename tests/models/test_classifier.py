@@ -8,7 +8,6 @@ import torch
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic import synthesize_fields
 from cloudorg.models.classifier import (
     BalancedBatches,
     ClassifierConfig,
@@ -21,6 +20,7 @@ from cloudorg.models.classifier import (
     train_classifier,
 )
 from cloudorg.models.config import TrainingConfig
+from cloudorg.synthetic import synthesize_fields
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from cloudorg.models import ClassifierRunConfig, DataConfig, load_checkpoint
 from cloudorg.models.classify import labelled_tiles_from_store
 from cloudorg.models.inference import open_class_probabilities
 from cloudorg.models.tile_models import load_tile_model
-from cloudorg.tiles.examples import example_store
+from cloudorg.synthetic.stores import example_store
 
 CONFIG = {
     "model": {"width": 4, "hidden": [8]},

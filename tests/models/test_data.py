@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from cloudorg.errors import ConfigError
-from cloudorg.models import ShuffledBatches, StreamBatches, split_scenes, synthetic_triplets
+from cloudorg.models import ShuffledBatches, StreamBatches, split_scenes
 from cloudorg.models.data import as_batch_source, prefetch
+from cloudorg.synthetic import synthetic_triplets
 
 
 def _first(batches, n):

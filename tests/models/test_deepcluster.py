@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic import synthesize_fields
 from cloudorg.models.config import TrainingConfig
 from cloudorg.models.deepcluster import (
     DeepClusterConfig,
@@ -15,6 +14,7 @@ from cloudorg.models.deepcluster import (
     reseed_empty_clusters,
     train_deepcluster,
 )
+from cloudorg.synthetic import synthesize_fields
 
 
 def sugar_flower_tiles() -> np.ndarray:

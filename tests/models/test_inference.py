@@ -32,7 +32,7 @@ from cloudorg.models.inference import (
     open_class_probabilities,
     open_embeddings,
 )
-from cloudorg.tiles.examples import example_store
+from cloudorg.synthetic.stores import example_store
 from cloudorg.tiles.table import build_tile_table
 
 GROUP = "embeddings/64px_stride16"

@@ -24,7 +24,7 @@ from cloudorg.models import (
     train_tile2vec,
 )
 from cloudorg.models.sources import triplets_from_store
-from cloudorg.tiles.examples import example_store
+from cloudorg.synthetic.stores import example_store
 from cloudorg.tiles.loader import TripletDataset
 from cloudorg.tiles.table import build_tile_table
 from cloudorg.tiles.triplets import sample_triplets

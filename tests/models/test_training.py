@@ -14,10 +14,10 @@ from cloudorg.models import (
     TripletTensors,
     load_checkpoint,
     load_embedder,
-    synthetic_triplets,
     train_tile2vec,
 )
 from cloudorg.plots import plot_history
+from cloudorg.synthetic import synthetic_triplets
 
 TINY = ModelConfig(in_channels=1, width=8, embedding_dim=16, head_hidden=(32,))
 

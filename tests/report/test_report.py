@@ -17,7 +17,7 @@ from cloudorg.errors import ConfigError
 from cloudorg.report import write_report
 from cloudorg.report.writer import SECTIONS
 from cloudorg.store import CampaignStore, read_manifest
-from cloudorg.tiles import example_store
+from cloudorg.synthetic import example_store
 from tests.analysis.conftest import tiny_embedder
 
 PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')

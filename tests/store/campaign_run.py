@@ -22,7 +22,7 @@ N_SCENES = 3
 
 def write_files(directory: Path) -> Path:
     """Three synthetic GOES-16 ABI scans of the domain, with truth maps."""
-    from cloudorg.io.synthetic import synthesize_campaign
+    from cloudorg.synthetic import synthesize_campaign
 
     synthesize_campaign(directory, N_SCENES, bounds=(-56.2, -53.8, 12.8, 15.2),
                         resolution_deg=0.02, seed=3, interval=timedelta(minutes=10))  # fmt: skip

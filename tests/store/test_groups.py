@@ -12,7 +12,7 @@ import xarray as xr
 import zarr
 
 from cloudorg.errors import OtherResultsError, StoreError
-from cloudorg.tiles.examples import example_store
+from cloudorg.synthetic.stores import example_store
 
 GROUP = "metrics/test"
 

@@ -10,7 +10,7 @@ import pytest
 from cloudorg.domains import Domain
 from cloudorg.ingest import ingest
 from cloudorg.store import CampaignStore
-from cloudorg.tiles.examples import example_store
+from cloudorg.synthetic.stores import example_store
 
 REAL_DOMAIN = Domain.from_bounds("calwide", -128.0, -118.0, 35.0, 43.0, resolution_km=4.0)
 """Wider than the real mesoscale scan: its western columns have no data (NaN edge)."""

@@ -11,7 +11,7 @@ import xarray as xr
 from cloudorg.domains import Domain
 from cloudorg.ingest import ingest
 from cloudorg.io.labels import tile_labels
-from cloudorg.io.synthetic import synthesize_campaign
+from cloudorg.synthetic import synthesize_campaign
 from cloudorg.tiles import build_tile_table, iter_tile_batches, sample_triplets, usable
 
 BOUNDS = (-56.0, -54.0, 13.0, 15.0)

@@ -11,6 +11,7 @@ import zarr
 from cloudorg.errors import StoreError
 from cloudorg.io.labels import labels_to_grid, read_zooniverse, tile_labels
 from cloudorg.store import FileRecord
+from cloudorg.synthetic.stores import _START, example_scene
 from cloudorg.tiles import (
     FLAGS,
     FilterConfig,
@@ -21,7 +22,6 @@ from cloudorg.tiles import (
     sample_triplets,
     usable,
 )
-from cloudorg.tiles.examples import _START, example_scene
 from cloudorg.tiles.loader import TileStream
 
 from ..conftest import LABELS_REAL

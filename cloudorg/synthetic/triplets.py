@@ -1,6 +1,6 @@
 """In-memory triplets cut from synthetic cloud fields, for examples, tests and benchmarks.
 
-Scenes come from :func:`cloudorg.io.synthetic.synthesize_fields` (each with its own seed
+Scenes come from :func:`cloudorg.synthetic.synthesize_fields` (each with its own seed
 and mix of Sugar, Gravel, Fish and Flower), normalised like the tiles loader does
 (:data:`cloudorg.tiles.normalise.UNIT_SCALING`). A neighbour lies half a tile from its
 anchor in a random direction (50 % overlap, as in the report); a distant tile comes from
@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from ..io.synthetic import synthesize_fields
+from .fields import synthesize_fields
 from ..tiles.normalise import UNIT_SCALING
-from .data import TripletTensors
+from ..models.data import TripletTensors
 
 __all__ = ["synthetic_triplets"]
 

@@ -17,7 +17,7 @@ The granule follows NASA's Collection 6.1 layout as satpy's ``modis_l1b`` reader
   ``ASSOCIATEDPLATFORMSHORTNAME``, ``DAYNIGHTFLAG`` and the bounding polygon.
 
 The band constants, SDS attributes and ECS metadata trees are tables in ``modis.yaml``
-beside this module, filled per granule (see :func:`cloudorg.io.synthetic.l1b.render`).
+beside this module, filled per granule (see :func:`cloudorg.synthetic.l1b.render`).
 
 The swath is an idealised sun-synchronous pass (705 km, 98.2° inclination, 1.418 mrad
 frames, ±55° scan, no bow-tie) whose ground track crosses the centre of the fields.
@@ -30,7 +30,7 @@ wavenumbers and temperature corrections.
 Examples
 --------
 >>> import datetime as dt, tempfile
->>> from cloudorg.io.synthetic import synthesize_fields
+>>> from cloudorg.synthetic import synthesize_fields
 >>> ds = synthesize_fields((-55.0, -54.0, 14.0, 15.0), resolution_deg=0.02)
 >>> paths = write_modis_granule(ds, tempfile.mkdtemp(), start_time=dt.datetime(2020, 1, 20, 17, 30))
 >>> [p.name for p in paths]
@@ -53,8 +53,8 @@ from pyhdf.SD import SD, SDC
 from pyorbital.astronomy import get_alt_az
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic.fields import FIELD_QUANTITIES, sample_fields
-from cloudorg.io.synthetic.l1b import (
+from cloudorg.synthetic.fields import FIELD_QUANTITIES, sample_fields
+from cloudorg.synthetic.l1b import (
     as_utc,
     band_quantities,
     check_fields,
@@ -593,7 +593,7 @@ def write_modis_granule(
     Parameters
     ----------
     fields : xarray.Dataset
-        Output of :func:`~cloudorg.io.synthetic.synthesize_fields`.
+        Output of :func:`~cloudorg.synthetic.synthesize_fields`.
     directory : str or Path
         Output folder (created if missing).
     start_time : datetime.datetime
@@ -631,7 +631,7 @@ def write_modis_granule(
     Examples
     --------
     >>> import datetime as dt, tempfile
-    >>> from cloudorg.io.synthetic import synthesize_fields
+    >>> from cloudorg.synthetic import synthesize_fields
     >>> ds = synthesize_fields((-55.0, -54.0, 14.0, 15.0), resolution_deg=0.02)
     >>> l1b, geo = write_modis_granule(ds, tempfile.mkdtemp(), n_columns=200,
     ...                                start_time=dt.datetime(2020, 1, 20, 17, 30))

@@ -36,8 +36,8 @@ from numpy.typing import ArrayLike
 from scipy import ndimage
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic.l1b import check_bounds
 from cloudorg.quantities import QUANTITIES
+from cloudorg.synthetic.l1b import check_bounds
 
 PATTERNS: dict[int, str] = {0: "clear", 1: "sugar", 2: "gravel", 3: "fish", 4: "flower"}
 """Pattern codes of the ``pattern`` variable and of the truth files."""
@@ -530,7 +530,7 @@ def _to_dataset(
     attrs = {
         "title": "cloudorg synthetic shallow-cloud organisation fields",
         "Conventions": "CF-1.8",
-        "source": "cloudorg.io.synthetic.synthesize_fields",
+        "source": "cloudorg.synthetic.synthesize_fields",
         "patterns": " ".join(names),
         "seed": int(seed),
         "high_cloud": int(bool(high_cloud)),

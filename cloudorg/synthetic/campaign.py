@@ -25,10 +25,10 @@ from pyorbital.astronomy import sun_zenith_angle
 from tqdm.auto import tqdm
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic.abi import write_abi_scene
-from cloudorg.io.synthetic.fields import EUREC4A_BOUNDS, FIELD_QUANTITIES, synthesize_fields
-from cloudorg.io.synthetic.l1b import as_utc, check_bounds, check_fields
-from cloudorg.io.synthetic.modis import write_modis_granule
+from cloudorg.synthetic.abi import write_abi_scene
+from cloudorg.synthetic.fields import EUREC4A_BOUNDS, FIELD_QUANTITIES, synthesize_fields
+from cloudorg.synthetic.l1b import as_utc, check_bounds, check_fields
+from cloudorg.synthetic.modis import write_modis_granule
 
 SENSORS = ("abi", "modis")
 """Sensors a campaign can cycle through."""
@@ -61,7 +61,7 @@ def write_truth(
     Parameters
     ----------
     fields : xarray.Dataset
-        Output of :func:`~cloudorg.io.synthetic.synthesize_fields`.
+        Output of :func:`~cloudorg.synthetic.synthesize_fields`.
     directory : str or Path
         Output folder (created if missing).
     platform : str
@@ -84,7 +84,7 @@ def write_truth(
     Examples
     --------
     >>> import tempfile
-    >>> from cloudorg.io.synthetic import synthesize_fields
+    >>> from cloudorg.synthetic import synthesize_fields
     >>> ds = synthesize_fields((-55.0, -54.0, 14.0, 15.0), resolution_deg=0.02)
     >>> path = write_truth(ds, tempfile.mkdtemp(), platform="G16", sensor="abi",
     ...                    start_time=dt.datetime(2020, 1, 20, 13))
@@ -188,7 +188,7 @@ def synthesize_campaign(
     progress : bool
         Show a tqdm progress bar.
     patterns : str, sequence of str or None
-        Passed to :func:`~cloudorg.io.synthetic.synthesize_fields` for every scene.
+        Passed to :func:`~cloudorg.synthetic.synthesize_fields` for every scene.
     high_cloud_scenes : collection of int
         Indices of scenes with cold cirrus (``high_cloud=True``).
     max_solar_zenith : float

@@ -8,7 +8,7 @@ the ``goes_imager_projection`` grid mapping; ``x``/``y`` scan angles (radians, s
 ``esun``, ``kappa0``, ``earth_sun_distance_anomaly_in_AU``, ``planck_fk1/fk2/bc1/bc2`` and
 NOAA's global attributes. The bands, platforms, sectors and every attribute are tables in
 ``abi.yaml`` beside this module; the values that depend on the band, the times or the
-file fill their ``{placeholders}`` (see :func:`cloudorg.io.synthetic.l1b.render`).
+file fill their ``{placeholders}`` (see :func:`cloudorg.synthetic.l1b.render`).
 
 The sector is cut from the full-disk fixed grid (edges on the 2 km grid, as NOAA's are)
 so that it covers the fields' extent plus a margin; pixels off that extent hold the fill
@@ -19,7 +19,7 @@ value (NaN in satpy). Radiances invert satpy's calibration exactly:
 Examples
 --------
 >>> import datetime as dt, tempfile
->>> from cloudorg.io.synthetic import synthesize_fields
+>>> from cloudorg.synthetic import synthesize_fields
 >>> ds = synthesize_fields((-55.0, -54.0, 14.0, 15.0), resolution_deg=0.02, patterns="sugar")
 >>> paths = write_abi_scene(ds, tempfile.mkdtemp(), start_time=dt.datetime(2020, 1, 20, 15),
 ...                         bands=("C13",))
@@ -45,8 +45,8 @@ import pyproj
 import xarray as xr
 
 from cloudorg.errors import ConfigError
-from cloudorg.io.synthetic.fields import sample_fields
-from cloudorg.io.synthetic.l1b import (
+from cloudorg.synthetic.fields import sample_fields
+from cloudorg.synthetic.l1b import (
     J2000,
     as_utc,
     band_quantities,
@@ -381,7 +381,7 @@ def write_abi_scene(
     Parameters
     ----------
     fields : xarray.Dataset
-        Output of :func:`~cloudorg.io.synthetic.synthesize_fields`.
+        Output of :func:`~cloudorg.synthetic.synthesize_fields`.
     directory : str or Path
         Output folder (created if missing).
     start_time : datetime.datetime
@@ -418,7 +418,7 @@ def write_abi_scene(
     Examples
     --------
     >>> import datetime as dt, tempfile
-    >>> from cloudorg.io.synthetic import synthesize_fields
+    >>> from cloudorg.synthetic import synthesize_fields
     >>> ds = synthesize_fields((-55.0, -54.0, 14.0, 15.0), resolution_deg=0.02)
     >>> paths = write_abi_scene(ds, tempfile.mkdtemp(), start_time=dt.datetime(2020, 1, 20, 15))
     >>> [p.name[19:22] for p in paths]

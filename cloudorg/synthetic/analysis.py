@@ -217,7 +217,7 @@ def example_campaign(
 ) -> CampaignStore:
     """A small campaign store of synthetic scenes, tiled and with cloud metrics.
 
-    ``n_scenes`` synthetic GOES ABI scans (:func:`cloudorg.io.synthetic.synthesize_campaign`,
+    ``n_scenes`` synthetic GOES ABI scans (:func:`cloudorg.synthetic.synthesize_campaign`,
     10 minutes apart, every pattern mixed in each scene) are ingested at 2 km onto a
     4° × 4° box east of Barbados (223 × 218 px), cut into ``tile_size`` px tiles labelled
     by the scenes' ground-truth ``pattern``, and the greyscale cloud-mask metrics of
@@ -251,9 +251,9 @@ def example_campaign(
     """
     from cloudorg.domains import Domain
     from cloudorg.ingest import ingest
-    from cloudorg.io.synthetic import synthesize_campaign
     from cloudorg.metrics import metrics_for_store
     from cloudorg.store import CampaignStore
+    from cloudorg.synthetic import synthesize_campaign
     from cloudorg.tiles import build_tile_table
 
     n_scenes = check_int(n_scenes, "n_scenes", 1)

@@ -122,7 +122,7 @@ def _typed(node: Any) -> Any:
 
 
 def load_table(name: str) -> dict[str, Any]:
-    """Read a YAML attribute table shipped with :mod:`cloudorg.io.synthetic`.
+    """Read a YAML attribute table shipped with :mod:`cloudorg.synthetic`.
 
     A mapping of exactly the keys ``dtype`` and ``value`` becomes a numpy scalar (or an
     array, for a list value) of that dtype; everything else keeps its YAML type.
