@@ -73,11 +73,11 @@ if TYPE_CHECKING:
         load_model,
         save_model,
     )
-    from cloudorg.analysis.labelling import source_labels, table_labels
     from cloudorg.analysis.metric_space import metric_pca, metric_silhouettes, metric_summary
     from cloudorg.analysis.scales import scale_study
     from cloudorg.analysis.scores import AVERAGE_METHODS, confusion_matrix, contingency_table, nmi
     from cloudorg.analysis.stability import k_stability
+    from cloudorg.analysis.tile_classes import source_labels, table_labels
     from cloudorg.analysis.two_sample import labelled_vs_unlabelled, two_sample_test
     from cloudorg.analysis.uncertainty import nmi_chance, nmi_interval
 
@@ -93,8 +93,8 @@ _EXPORTS = {
     "triplet_distance_ratio": "diagnostics",
     "MISSING_POLICIES": "features",
     "metric_matrix": "features",
-    "source_labels": "labelling",
-    "table_labels": "labelling",
+    "source_labels": "tile_classes",
+    "table_labels": "tile_classes",
     "metric_pca": "metric_space",
     "metric_silhouettes": "metric_space",
     "metric_summary": "metric_space",

@@ -57,10 +57,10 @@ from cloudorg.analysis.feature_set import (
     analyse_feature_set,
 )
 from cloudorg.analysis.features import METRIC, metric_matrix
-from cloudorg.analysis.labelling import DEFAULT_MIN_COVERAGE, source_labels, table_labels
 from cloudorg.analysis.metric_space import metric_summary
 from cloudorg.analysis.result_layout import RESULTS, jsonable, prefixed, unprefixed
 from cloudorg.analysis.scales import scale_study
+from cloudorg.analysis.tile_classes import DEFAULT_MIN_COVERAGE, source_labels, table_labels
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.store import CampaignStore, layout
 from cloudorg.tiles.grid import TileSpec, Tiling

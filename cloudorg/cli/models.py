@@ -116,11 +116,12 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         class_probabilities,
         classification_metrics,
         default_class_names,
+        metrics_summary,
         train_classifier,
     )
-    from ..models.classify import labelled_tiles_from_store, metrics_summary
     from ..models.device import resolve_device, set_torch_threads
     from ..models.inference import classify_store
+    from ..models.sources import labelled_tiles_from_store
     from ..plots import plot_classification, plot_history
 
     config = ClassifierRunConfig.from_json(args.config) if args.config else ClassifierRunConfig()

@@ -113,7 +113,7 @@ def _cmd_labels(args: argparse.Namespace) -> int:
     from ..domains import get_domain
     from ..io.labels import CLASSES, coverage_statistics, read_zooniverse
     from ..store import CampaignStore
-    from ..tiles.labelling import domain_label_fractions
+    from ..tiles.label_maps import domain_label_fractions
 
     labels = read_zooniverse(args.csv)
     boxes = labels[labels["label"].notna()]

@@ -33,10 +33,10 @@ from cloudorg._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from cloudorg.metrics.campaign import metrics_for_store, metrics_group, open_metrics
+    from cloudorg.metrics.components import CloudObjects, label_objects
     from cloudorg.metrics.core import MissingPixelsWarning, compute_metrics
     from cloudorg.metrics.definition import Metric, metric
     from cloudorg.metrics.field import cloud_fraction, fractal_dimension, open_sky, orientation
-    from cloudorg.metrics.labelling import CloudObjects, label_objects
     from cloudorg.metrics.objects import (
         max_length_scale,
         mean_eccentricity,
@@ -77,8 +77,8 @@ _EXPORTS = {
     "fractal_dimension": "field",
     "open_sky": "field",
     "orientation": "field",
-    "CloudObjects": "labelling",
-    "label_objects": "labelling",
+    "CloudObjects": "components",
+    "label_objects": "components",
     "max_length_scale": "objects",
     "mean_eccentricity": "objects",
     "mean_length_scale": "objects",

@@ -16,7 +16,7 @@ max_missing_fraction : float, default 0.0
     it the metric is NaN.
 
 The ``_name(objects, ...)`` functions compute the metric from a shared
-:class:`~cloudorg.metrics.labelling.CloudObjects` table (used by ``compute_metrics``).
+:class:`~cloudorg.metrics.components.CloudObjects` table (used by ``compute_metrics``).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from cloudorg.metrics.components import CloudObjects, objects_for_metric
 from cloudorg.metrics.inputs import pixel_size
-from cloudorg.metrics.labelling import CloudObjects, objects_for_metric
 
 # Length-scale bin edges (pixels) of the published cloud-size distribution fit.
 SIZE_BIN_EDGES = np.array([0.0, 2, 6, 14, 30, 62, 126, 254, 510, 1022])

@@ -17,8 +17,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from cloudorg.errors import CloudorgError, ConfigError
+from cloudorg.metrics.components import CloudObjects, objects_for_metric
 from cloudorg.metrics.inputs import check_seed, pixel_size
-from cloudorg.metrics.labelling import CloudObjects, objects_for_metric
 
 # Bin edges of the published binned Iorg: np.linspace(0, hypot(ny, nx), 10_000).
 IORG_BIN_EDGES = 10_000
@@ -124,7 +124,7 @@ def pair_sums(objects: CloudObjects) -> PairSums:
     Examples
     --------
     >>> import numpy as np
-    >>> from cloudorg.metrics.labelling import label_objects
+    >>> from cloudorg.metrics.components import label_objects
     >>> mask = np.zeros((1, 5), bool); mask[0, [0, 4]] = True
     >>> pair_sums(label_objects(mask)[1]).cop_sum  # (1 + 1) / 4
     0.5
@@ -320,7 +320,7 @@ def scene_nearest_neighbours(objects: CloudObjects) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from cloudorg.metrics.labelling import label_objects
+    >>> from cloudorg.metrics.components import label_objects
     >>> mask = np.zeros((1, 8), bool); mask[0, [0, 2, 7]] = True
     >>> scene_nearest_neighbours(label_objects(mask)[1]).tolist()
     [2.0, 2.0, 5.0]

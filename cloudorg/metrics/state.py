@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from cloudorg.metrics import organisation
+from cloudorg.metrics.components import CloudObjects, label_prepared
 from cloudorg.metrics.inputs import (
     PreparedMask,
     check_connectivity,
@@ -36,7 +37,6 @@ from cloudorg.metrics.inputs import (
     pixel_size,
     prepare_mask,
 )
-from cloudorg.metrics.labelling import CloudObjects, label_prepared
 
 __all__ = ["MaskState"]
 

@@ -10,12 +10,12 @@
   :mod:`~cloudorg.models.checkpoint`, :mod:`~cloudorg.models.device`,
   :mod:`~cloudorg.models.history`): a reusable, resumable training loop around a step
   function; :mod:`~cloudorg.models.tile2vec`: Tile2Vec training with it;
-- :mod:`~cloudorg.models.sources`: triplets of a campaign store (the tiles loader);
+- :mod:`~cloudorg.models.sources`: triplets and labelled tiles of a campaign store (the
+  tiles loader);
   :mod:`~cloudorg.models.inference`: streaming embedding (or class probabilities) of a
   store's tiles into it, for every kind of model of :mod:`~cloudorg.models.tile_models`;
 - :mod:`~cloudorg.models.classifier`: supervised ResNet + perceptron classifier (report
-  section 8), :mod:`~cloudorg.models.classify`: its labelled tiles of a store and its
-  report; :mod:`~cloudorg.models.gradcam`: Grad-CAM heat maps and feature maps;
+  section 8) and its report; :mod:`~cloudorg.models.gradcam`: Grad-CAM heat maps and feature maps;
   :mod:`~cloudorg.models.autoencoder`: the convolutional autoencoder of Table 3;
   :mod:`~cloudorg.models.deepcluster`: DeepCluster (section 11.1);
 - the ``cloudorg train``, ``cloudorg embed`` and ``cloudorg classify`` commands are in
@@ -61,8 +61,8 @@ _EXPORTS = {
     "classification_metrics": "classifier",
     "default_class_names": "classifier",
     "train_classifier": "classifier",
-    "labelled_tiles_from_store": "classify",
-    "metrics_summary": "classify",
+    "labelled_tiles_from_store": "sources",
+    "metrics_summary": "classifier",
     "DataConfig": "config",
     "ModelConfig": "config",
     "Tile2VecConfig": "config",

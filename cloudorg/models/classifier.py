@@ -50,6 +50,7 @@ __all__ = [
     "classification_metrics",
     "classifier_step",
     "default_class_names",
+    "metrics_summary",
     "train_classifier",
 ]
 
@@ -540,3 +541,37 @@ def train_classifier(
     )  # fmt: skip
     result.history.attrs["config"] = config.to_json()
     return result
+
+
+def metrics_summary(metrics: xr.Dataset) -> dict:
+    """:func:`~cloudorg.models.classifier.classification_metrics` as plain data (JSON):
+    accuracy, per-class precision, recall and support (NaN as ``None``), the confusion
+    matrix (rows: true classes) and the class names, rounded to 4 digits.
+
+    Examples
+    --------
+    >>> from cloudorg.models.classifier import classification_metrics
+    >>> metrics_summary(classification_metrics([0, 1], [0, 0]))["confusion"][:2]
+    [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0]]
+    """
+
+    def number(v: float) -> float | None:
+        return None if not np.isfinite(v) else round(float(v), 4)
+
+    names = [str(c) for c in metrics["class"].values]
+    per_class = {
+        c: {"precision": number(p), "recall": number(r), "support": int(s)}
+        for c, p, r, s in zip(
+            names,
+            metrics.precision.values,
+            metrics.recall.values,
+            metrics.support.values,
+            strict=True,
+        )
+    }
+    return {
+        "accuracy": number(float(metrics.accuracy)),
+        "classes": per_class,
+        "class_names": names,
+        "confusion": metrics.confusion.values.astype(int).tolist(),
+    }

@@ -1,4 +1,4 @@
-"""Triplets of a campaign store for Tile2Vec training (the adapter to :mod:`cloudorg.tiles`).
+"""Training tiles of a campaign store (the adapter to :mod:`cloudorg.tiles`).
 
 :func:`triplets_from_store` opens (or builds) the store's tile table, holds out a fraction
 of its scenes for validation, samples triplets in each part with
@@ -7,6 +7,12 @@ of its scenes for validation, samples triplets in each part with
 triplets at once (each storage block read once per batch). Training draws them through
 :class:`~cloudorg.models.data.ShuffledBatches`, so a resumed run jumps straight to its
 batch.
+
+:func:`labelled_tiles_from_store` reads the usable tiles of the tile table that carry a
+class (the table's ``label``: the majority class of the tile, from the synthetic
+ground-truth ``pattern`` or from Zooniverse boxes, see :mod:`cloudorg.tiles.label_maps`)
+into a :class:`~cloudorg.models.classifier.LabelledTiles` with their scene ids, ready to
+be split by scene and given to :func:`~cloudorg.models.classifier.train_classifier`.
 """
 
 from __future__ import annotations
@@ -20,17 +26,25 @@ import xarray as xr
 from torch.utils.data import Dataset
 
 from ..distributed import ClientLike
-from ..errors import StoreError
+from ..errors import ConfigError, StoreError
 from ..store import CampaignStore
 from ..tiles.cutting import SceneReader, chunk_size
 from ..tiles.filters import usable
+from ..tiles.grid import TileSpec
+from ..tiles.loader import TileStream
 from ..tiles.normalise import Channels
-from ..tiles.table import build_tile_table, open_tile_table
+from ..tiles.table import build_tile_table, open_tile_table, tile_table_group
 from ..tiles.triplets import ROLES, sample_triplets, triplet_tiles
+from .classifier import LabelledTiles
 from .config import DataConfig, Tile2VecConfig
 from .data import split_scenes
 
-__all__ = ["StoreTriplets", "open_or_build_table", "triplets_from_store"]
+__all__ = [
+    "StoreTriplets",
+    "labelled_tiles_from_store",
+    "open_or_build_table",
+    "triplets_from_store",
+]
 
 
 class StoreTriplets(Dataset):
@@ -183,3 +197,90 @@ def triplets_from_store(
     n_val = tc.val_batches * tc.batch_size
     val = StoreTriplets(store, _sample(table, val_scenes, n_val, data, tc.seed + 1), channels)
     return train, val
+
+
+def labelled_tiles_from_store(
+    store: str | os.PathLike[str] | CampaignStore,
+    data: DataConfig,
+    *,
+    min_label_fraction: float = 0.5,
+    batch_size: int = 256,
+    client: ClientLike = None,
+    progress: bool = True,
+) -> tuple[LabelledTiles, np.ndarray]:
+    """The labelled usable tiles of a store, in memory, with their scenes and table rows.
+
+    Parameters
+    ----------
+    store : path or CampaignStore
+        The campaign store (the tile table of ``data``'s tiling is built when missing).
+    data : DataConfig
+        Tiling, channels (normalised as everywhere, :mod:`cloudorg.tiles.normalise`) and
+        quality filters (``None``: every flag excludes).
+    min_label_fraction : float
+        Keep a tile of class 1-4 only when its class covers at least this fraction of it;
+        tiles of class 0 (no class on any pixel) are kept as ``none``.
+    batch_size : int
+        Tiles read at once.
+    client : Client, str, None or "synchronous"
+        Where a missing tile table is built.
+    progress : bool
+        Progress bar while building a tile table.
+
+    Returns
+    -------
+    (LabelledTiles, numpy.ndarray)
+        The tiles ``(N, C, t, t)`` float32 (memory: ``N * C * t * t * 4`` bytes), their
+        class codes and scene ids; and their rows of the tile table.
+
+    Raises
+    ------
+    cloudorg.errors.StoreError
+        When the tile table has no labels or no tile is labelled and usable.
+    cloudorg.errors.ConfigError
+        For ``min_label_fraction`` outside [0, 1].
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cloudorg.synthetic.stores import example_store
+    >>> store = example_store(tempfile.mkdtemp() + "/c.zarr", 2)
+    >>> tiles, rows = labelled_tiles_from_store(store, DataConfig(tile_size=64, stride=32),
+    ...                                         client="synchronous", progress=False)
+    >>> tuple(tiles.images.shape), tiles.labels.tolist(), sorted(set(tiles.scene_ids))
+    ((6, 3, 64, 64), [1, 2, 3, 1, 2, 3], ['example_00', 'example_01'])
+    """
+    if not 0.0 <= min_label_fraction <= 1.0:
+        raise ConfigError(f"min_label_fraction: expected a number in [0, 1], got "
+                          f"{min_label_fraction}")  # fmt: skip
+    store = CampaignStore.open(store)
+    table = open_or_build_table(store, data, client=client, progress=progress)
+    group = tile_table_group(TileSpec(data.tile_size, data.stride, data.edge))
+    if "label" not in table:
+        raise StoreError(
+            f"{store.url}: the tile table {group} has no labels (no ground-truth pattern in "
+            "the store); build it with Zooniverse boxes: `cloudorg tiles STORE --size "
+            f"{data.tile_size} --labels CSV`"
+        )
+    label = table["label"].values.astype(np.int64)
+    fraction = table["label_fraction"].values
+    filters = None if data.filters is None else list(data.filters)
+    keep = usable(table, filters).values & (
+        (label == 0) | ((label > 0) & (fraction >= min_label_fraction))
+    )
+    rows = np.flatnonzero(keep)
+    if not rows.size:
+        raise StoreError(
+            f"{store.url}: no usable tile of {group} has a label covering at least "
+            f"{min_label_fraction} of it (labels {np.bincount(label).tolist()}); lower "
+            "min_label_fraction (`--min-label-fraction`) or the filters"
+        )
+    part = table.isel(tile=rows)
+    stream = TileStream(store, part, channels=list(data.channels), batch_size=batch_size,
+                        filters=filters, shuffle=False)  # fmt: skip
+    t = data.tile_size
+    images = np.empty((rows.size, len(stream.channels), t, t), dtype=np.float32)
+    for batch, ids in stream.batches():
+        images[ids] = batch
+    scenes = part["scene_id"].values.astype(str).tolist()
+    return LabelledTiles(images, label[rows], scene_ids=scenes), rows

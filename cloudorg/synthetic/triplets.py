@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
-from .fields import synthesize_fields
-from ..tiles.normalise import UNIT_SCALING
 from ..models.data import TripletTensors
+from ..tiles.normalise import UNIT_SCALING
+from .fields import synthesize_fields
 
 __all__ = ["synthetic_triplets"]
 

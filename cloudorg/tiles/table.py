@@ -42,7 +42,7 @@ from ..store import CampaignStore, layout
 from .cutting import BlockPlan, SceneReader, chunk_size, cut_tiles, plan_blocks
 from .filters import BT, NOT_IMAGES, FilterConfig, flag_tiles, pixel_statistics
 from .grid import TileSpec, Tiling, grid_of, resolve_tiling
-from .labelling import boxes_by_scene, domain_label_map, majority_labels
+from .label_maps import boxes_by_scene, domain_label_map, majority_labels
 
 __all__ = [
     "build_tile_table",

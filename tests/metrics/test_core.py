@@ -20,7 +20,7 @@ MODULES = [
     "cloudorg.metrics.core",
     "cloudorg.metrics.field",
     "cloudorg.metrics.inputs",
-    "cloudorg.metrics.labelling",
+    "cloudorg.metrics.components",
     "cloudorg.metrics.objects",
     "cloudorg.metrics.organisation",
     "cloudorg.metrics.registry",

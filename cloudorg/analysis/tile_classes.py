@@ -36,7 +36,7 @@ from cloudorg.domains import Domain
 from cloudorg.errors import ConfigError
 from cloudorg.io.labels import FLAG_MEANINGS, FLAG_VALUES, LabelSource
 from cloudorg.tiles.cutting import cut_tiles
-from cloudorg.tiles.labelling import majority_labels
+from cloudorg.tiles.label_maps import majority_labels
 
 __all__ = ["DEFAULT_MIN_COVERAGE", "source_labels", "table_labels"]
 

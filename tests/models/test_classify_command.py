@@ -11,8 +11,8 @@ from matplotlib.image import imread
 from cloudorg.cli import main
 from cloudorg.errors import ConfigError, StoreError
 from cloudorg.models import ClassifierRunConfig, DataConfig, load_checkpoint
-from cloudorg.models.classify import labelled_tiles_from_store
 from cloudorg.models.inference import open_class_probabilities
+from cloudorg.models.sources import labelled_tiles_from_store
 from cloudorg.models.tile_models import load_tile_model
 from cloudorg.synthetic.stores import example_store
 
