@@ -18,8 +18,8 @@ def test_an_installed_model_kind_trains_saves_loads_and_embeds(plugin_site, tmp_
         import numpy as np
         import torch
         import xarray as xr
-        from cloudorg.models import (Checkpoint, ShuffledBatches, TrainingConfig, fit,
-                                     load_checkpoint, load_tile_model, save_checkpoint)
+        from cloudorg.models import (ShuffledBatches, TrainingConfig, fit, load_checkpoint,
+                                     load_tile_model)
         from cloudorg.models.arrays import embed_tiles
         from cloudorg.models.tile_models import MODEL_KINDS, as_tile_model
         from cloudorg_example_plugin.models import ChannelMean, ChannelMeanConfig
@@ -35,10 +35,10 @@ def test_an_installed_model_kind_trains_saves_loads_and_embeds(plugin_site, tmp_
         run = {{"model": config.to_dict(), "data": {{"tile_size": 8}}}}
         result = fit(ChannelMean(config), step,
                      ShuffledBatches(torch.utils.data.TensorDataset(x, target), 16),
-                     config=training, run_config=run, progress=False, device="cpu")
+                     config=training, run_config=run, progress=False, device="cpu",
+                     checkpoint={str(tmp_path / "cm.pt")!r}, kind="channel_mean")
         model = as_tile_model(result.model)
-        path = save_checkpoint({str(tmp_path / "cm.pt")!r},
-                               Checkpoint(run, result.model.state_dict(), kind=model.kind))
+        path = result.checkpoint
         loaded, data = load_tile_model(path)
         tiles = xr.DataArray(np.full((3, 2, 8, 8), 255, np.uint8),
                              dims=("tile", "band", "y", "x"), name="rgb")

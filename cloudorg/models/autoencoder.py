@@ -239,7 +239,7 @@ def train_autoencoder(
     result = fit(
         model, reconstruction_step, ShuffledBatches(TensorDataset(x), tc.batch_size, seed=tc.seed),
         config=tc, run_config=config.to_dict(), val=val_src, checkpoint=checkpoint,
-        device=device, progress=progress, desc="autoencoder",
+        device=device, progress=progress, desc="autoencoder", kind="autoencoder",
         long_names={"loss": "mean squared reconstruction error", "lr": "learning rate"},
     )  # fmt: skip
     result.history.attrs["config"] = config.to_json()

@@ -536,7 +536,7 @@ def train_classifier(
     result = fit(
         model, classifier_step(weights), source, config=tc, run_config=config.to_dict(),
         augment=_augment if config.augment else None, val=val_src, checkpoint=checkpoint,
-        device=device, progress=progress, desc="classifier",
+        device=device, progress=progress, desc="classifier", kind="classifier",
         long_names={"loss": "cross-entropy", "accuracy": "accuracy", "lr": "learning rate"},
     )  # fmt: skip
     result.history.attrs["config"] = config.to_json()

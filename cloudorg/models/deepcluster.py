@@ -155,7 +155,7 @@ class DeepClusterResult:
                    "nmi": self.nmi.values.tolist()}  # fmt: skip
         state = {k: v.detach().cpu() for k, v in self.backbone.state_dict().items()}
         return save_checkpoint(path, Checkpoint(config, state, step=self.config.epochs,
-                                                history=history))  # fmt: skip
+                                                history=history, kind="deepcluster"))  # fmt: skip
 
 
 def reseed_empty_clusters(

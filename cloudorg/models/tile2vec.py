@@ -199,7 +199,7 @@ def train_tile2vec(
         model, triplet_step(TripletLoss(config.triplet)), train_src, config=tc,
         run_config=config.to_dict(), augment=augment_triplets if config.triplet.augment else None,
         val=val_src, checkpoint=checkpoint, device=device, progress=progress, desc="tile2vec",
-        long_names=LONG_NAMES,
+        long_names=LONG_NAMES, kind="tile2vec",
     )  # fmt: skip
     result.history.attrs["config"] = config.to_json()
     return result

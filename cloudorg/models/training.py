@@ -238,6 +238,14 @@ def _resume(
     return int((state.sampler or {}).get("batches", state.step))
 
 
+def _check_kind(kind: str) -> None:
+    from .tile_models import MODEL_KINDS  # the kinds' modules train through this one
+
+    if kind not in MODEL_KINDS.names():
+        raise ConfigError(f"kind: expected one of the model kinds {list(MODEL_KINDS.names())}, "
+                          f"got {kind!r}")  # fmt: skip
+
+
 def fit(
     model: nn.Module,
     step_fn: StepFn,
@@ -252,6 +260,7 @@ def fit(
     progress: bool = True,
     desc: str = "train",
     long_names: Mapping[str, str] | None = None,
+    kind: str | None = None,
 ) -> TrainResult:
     """Train ``model`` for ``config.steps`` steps; resume from ``checkpoint`` if it exists.
 
@@ -286,6 +295,11 @@ def fit(
         Label of the progress bar.
     long_names : mapping, optional
         ``long_name`` attributes of the logged metrics.
+    kind : str, optional
+        The model kind the checkpoints record (a name of
+        :data:`cloudorg.models.tile_models.MODEL_KINDS`, plug-in kinds included);
+        ``None``: the kind the layout of ``run_config`` shows
+        (:func:`~cloudorg.models.checkpoint.kind_of_config`).
 
     Returns
     -------
@@ -294,14 +308,15 @@ def fit(
     Raises
     ------
     cloudorg.errors.ConfigError
-        When the checkpoint was made with another ``run_config``, or the training data
-        runs out.
+        When the checkpoint was made with another ``run_config``, ``kind`` is not a
+        registered model kind, or the training data runs out.
 
     Examples
     --------
     >>> import torch
     >>> from cloudorg.models.config import TrainingConfig
     >>> from cloudorg.models.data import ShuffledBatches
+    >>> _ = torch.manual_seed(0)
     >>> x = torch.randn(64, 3)
     >>> data = torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True))
     >>> def step(model, batch):
@@ -314,6 +329,8 @@ def fit(
     >>> result.history.loss.sizes["step"], bool(result.history.loss[-1] < result.history.loss[0])
     (20, True)
     """
+    if kind is not None:
+        _check_kind(kind)
     dev = resolve_device(device)
     amp = config.mixed_precision
     place_model(model, dev)
@@ -331,7 +348,7 @@ def fit(
         save_checkpoint(path, Checkpoint(
             config=dict(run_config), model=model.state_dict(), step=step,
             optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-            rng=capture_rng_state(), sampler={"batches": step}, history=dict(history),
+            rng=capture_rng_state(), sampler={"batches": step}, history=dict(history), kind=kind,
         ))  # fmt: skip
 
     model.train()

@@ -16,7 +16,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +31,27 @@ from cloudorg.synthetic.fields import EUREC4A_BOUNDS, FIELD_QUANTITIES, synthesi
 from cloudorg.synthetic.l1b import as_utc, check_bounds, check_fields
 from cloudorg.synthetic.modis import write_modis_granule
 
-SENSORS = ("abi", "modis")
-"""Sensors a campaign can cycle through."""
 
-_DEFAULT_PLATFORM = {"abi": "G16", "modis": "aqua"}
+@dataclass(frozen=True)
+class _Writer:
+    """How a campaign writes one scene of a sensor: its default platform, its files'
+    writer and the time step its start times fall on (MODIS granules: 5 minutes)."""
+
+    platform: str
+    write: Callable[..., list[Path]]
+    step_minutes: int = 0
+
+    def start_of(self, time: dt.datetime) -> dt.datetime:
+        if not self.step_minutes:
+            return time
+        return time.replace(minute=time.minute - time.minute % self.step_minutes, second=0,
+                            microsecond=0)  # fmt: skip
+
+
+WRITERS = {"abi": _Writer("G16", write_abi_scene),
+           "modis": _Writer("aqua", write_modis_granule, step_minutes=5)}  # fmt: skip
+"""The sensors (names of :data:`cloudorg.io.sensors.SENSORS`) whose files a campaign can
+write, and how."""
 
 
 def truth_filename(platform: str, start_time: dt.datetime) -> str:
@@ -213,13 +231,14 @@ def synthesize_campaign(
     """
     if not isinstance(n_scenes, int | np.integer) or n_scenes < 0:
         raise ConfigError(f"n_scenes: expected a non-negative integer, got {n_scenes!r}")
-    if not sensors or any(s not in SENSORS for s in sensors):
-        raise ConfigError(f"sensors: expected a non-empty sequence of {SENSORS}, got {sensors!r}")
+    if not sensors or any(s not in WRITERS for s in sensors):
+        raise ConfigError(f"sensors: expected a non-empty sequence of {tuple(WRITERS)}, "
+                          f"got {sensors!r}")  # fmt: skip
     if not isinstance(interval, dt.timedelta) or interval <= dt.timedelta(0):
         raise ConfigError(f"interval: expected a positive timedelta, got {interval!r}")
     if "modis" in sensors and interval < dt.timedelta(minutes=5):
         raise ConfigError("interval: MODIS granules need at least 5 minutes between scenes")
-    unknown = set(sensor_kwargs or {}) - set(SENSORS)
+    unknown = set(sensor_kwargs or {}) - set(WRITERS)
     if unknown:
         raise ConfigError(f"sensor_kwargs: unknown sensors {sorted(unknown)}")
     bounds = check_bounds(bounds)
@@ -237,17 +256,11 @@ def synthesize_campaign(
             high_cloud=i in high_cloud_scenes,
         )
         kwargs = dict((sensor_kwargs or {}).get(sensor, {}))
-        platform = str(kwargs.pop("platform", _DEFAULT_PLATFORM[sensor]))
-        if sensor == "abi":
-            scene_time = time
-            paths += write_abi_scene(
-                fields, directory, start_time=scene_time, platform=platform, **kwargs
-            )
-        else:
-            scene_time = time.replace(minute=time.minute - time.minute % 5, second=0, microsecond=0)
-            paths += write_modis_granule(
-                fields, directory, start_time=scene_time, platform=platform, **kwargs
-            )
+        writer = WRITERS[sensor]
+        platform = str(kwargs.pop("platform", writer.platform))
+        scene_time = writer.start_of(time)
+        paths += writer.write(fields, directory, start_time=scene_time, platform=platform,
+                              **kwargs)  # fmt: skip
         paths.append(
             write_truth(fields, directory, platform=platform, sensor=sensor, start_time=scene_time)
         )

@@ -62,3 +62,26 @@ def test_unknown_kinds_and_objects_that_are_no_kind_are_refused(tmp_path):
     assert load_checkpoint(other).kind is None
     with pytest.raises(ConfigError, match="checkpoint: no model configuration"):
         load_tile_model(other)
+
+
+def test_fit_records_the_kind_it_is_given_and_refuses_an_unknown_one(tmp_path):
+    from cloudorg.models import ShuffledBatches, fit
+
+    x = torch.rand(16, 3)
+    data = ShuffledBatches(torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True)), 4)
+    training = TrainingConfig(steps=2, batch_size=4, validate_every=0, mixed_precision=False)
+
+    def step(model, batch):
+        return torch.nn.functional.mse_loss(model(batch[0]), batch[1]), {}
+
+    run = {"training": training.to_dict()}  # a layout no kind can be inferred from
+    result = fit(torch.nn.Linear(3, 1), step, data, config=training, run_config=run,
+                 checkpoint=tmp_path / "named.pt", kind="classifier", progress=False,
+                 device="cpu")  # fmt: skip
+    assert load_checkpoint(result.checkpoint).kind == "classifier"
+    inferred = fit(torch.nn.Linear(3, 1), step, data, config=training, run_config=run,
+                   checkpoint=tmp_path / "inferred.pt", progress=False, device="cpu")  # fmt: skip
+    assert load_checkpoint(inferred.checkpoint).kind is None
+    with pytest.raises(ConfigError, match=r"kind: expected one of the model kinds .*'nope'"):
+        fit(torch.nn.Linear(3, 1), step, data, config=training, run_config=run, kind="nope",
+            progress=False, device="cpu")  # fmt: skip
