@@ -173,22 +173,22 @@ def test_a_reader_during_an_append_sees_committed_scenes_only(files, reference, 
 
 
 def test_a_worker_killed_while_writing_into_the_store(files, reference, tmp_path):
+    """Once while writing a scene's pixels and once while writing a block of a derived
+    group: Dask runs their tasks again elsewhere, and nothing differs."""
     from distributed import Client, LocalCluster
 
-    """Once while writing a scene's pixels, once while writing a block of metrics and once
-    a block of embeddings: Dask runs their tasks again elsewhere, and nothing differs."""
     store = tmp_path / "c.zarr"
     marker = tmp_path / "killed"
-
-    def arm() -> None:  # on the workers only: their replacements start unarmed
-        os.environ.update(CLOUDORG_FAILPOINT="scene-pixels,block-written:2",
-                          CLOUDORG_FAILPOINT_ONCE=str(marker))  # fmt: skip
-
+    # Every worker process is armed, replacements too (the nanny's environment), and each
+    # point fires in one process only: the first to pass it.
+    armed = {"CLOUDORG_FAILPOINT": "scene-pixels,block-written",
+             "CLOUDORG_FAILPOINT_ONCE": str(marker)}  # fmt: skip
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=":0", env=armed
+        ) as cluster,
         Client(cluster) as client,
     ):
-        client.run(arm)
         run(store, files, client=client)
     killed = sorted(p.name for p in tmp_path.glob("killed.*"))
     assert killed == ["killed.block-written", "killed.scene-pixels"]  # workers did die
