@@ -77,16 +77,10 @@ def query(endpoint: str, domain: Domain, bucket: str) -> ArchiveQuery:
                         storage_options={"anon": True, "endpoint_url": endpoint})  # fmt: skip
 
 
-BLOCK = 2**16
-"""Bytes per range request: the synthetic fields compress 3-4 times better than real
-radiances (13 kB against ~45 kB per 250 x 250 chunk), so a 64 KiB block here holds as
-many chunks as the 256 KiB default does of NOAA's files."""
-
-
 def run_ingest(inputs: Any, store: str, domain: Domain, lookups: Path,
                endpoint: str | None = None, whole_file_max: int = 2**25) -> None:  # fmt: skip
     """One in-process ingest into a new store."""
-    options = InputOptions({"anon": True, "endpoint_url": endpoint}, block_size=BLOCK,
+    options = InputOptions({"anon": True, "endpoint_url": endpoint},
                            whole_file_max=whole_file_max) if endpoint else None  # fmt: skip
     ingest(inputs, store, domain=domain, client="synchronous", lookup_cache_dir=str(lookups),
            input_options=options, progress=False)  # fmt: skip
@@ -103,7 +97,7 @@ def overlap_bytes(files: list[Path], domain: Domain) -> int:
         scene = Scene(filenames=[str(path)], reader="abi_l1b")
         name = scene.available_dataset_names()[0]
         scene.load([name])
-        rows, cols = scene[name].attrs["area"].get_array_indices_from_lonlat(lons, lats)
+        cols, rows = scene[name].attrs["area"].get_array_indices_from_lonlat(lons, lats)
         used = ~np.ma.getmaskarray(rows)
         r0, r1 = int(rows[used].min()), int(rows[used].max())
         c0, c1 = int(cols[used].min()), int(cols[used].max())

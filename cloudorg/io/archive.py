@@ -56,6 +56,7 @@ from ..quantities import QUANTITIES
 from .discover import SceneFiles, abi_channel, group_files, recognise
 from .readers import PRODUCTS
 from .remote import FileInfo, InputOptions, is_network_error, list_url
+from .sensors import SENSORS
 
 __all__ = ["ARCHIVES", "Archive", "ArchiveListing", "ArchiveQuery", "parse_geo_meta", "scene_table"]
 
@@ -157,7 +158,8 @@ _LIST_PAGE = 1000
 that takes fewer requests than its wanted hours one by one."""
 _GEOS_HEIGHT_M = 35786023.0
 HEADER_BLOCK = 2**15
-"""Bytes per range request when only a file's header is read."""
+"""Bytes per range request when only a file's header is read into a ``cache_dir`` (without
+one, reads fetch what they ask for: :class:`~cloudorg.io.remote.ByteRanges`)."""
 _GEO_META = {"MYD": "AQUA", "MOD": "TERRA"}
 
 
@@ -373,6 +375,12 @@ class ArchiveQuery:
         return (abi_channel(name) in self.bands() and f"-Rad{sector}-" in name
                 and f"_{self.source.platform}_" in name)  # fmt: skip
 
+    def _part_of(self, url: str) -> str | None:
+        """What a listed file is of its scene, as the sensor's record reads its name: a
+        band (``C02``) or a product (``MYD021KM``)."""
+        found = SENSORS[self.source.sensor].match(os.path.basename(url))
+        return found.part if found else None
+
     def _in_time(self, start: datetime) -> bool:
         if not self.start <= start <= self.end:
             return False
@@ -412,7 +420,7 @@ class ArchiveQuery:
         for scene in grouped:
             if not self._in_time(scene.start_time):
                 continue
-            have = {_band_of(p) for group in scene.files.values() for p in group}
+            have = {self._part_of(p) for group in scene.files.values() for p in group}
             if have != wanted:
                 listing.leave_out(scene, f"incomplete in the archive: has {sorted(have)}, "
                                          f"needs {sorted(wanted)}")  # fmt: skip
@@ -518,11 +526,6 @@ def parse_geo_meta(text: str) -> dict[datetime, tuple[float, float, float, float
         boxes[start] = (float(row.WestBoundingCoord), float(row.EastBoundingCoord),
                         float(row.SouthBoundingCoord), float(row.NorthBoundingCoord))  # fmt: skip
     return boxes
-
-
-def _band_of(path: str) -> str:
-    name = os.path.basename(path)
-    return abi_channel(name) or name.split(".", 1)[0]
 
 
 def _boxes_meet(box: tuple[float, float, float, float], domain: Domain) -> bool:

@@ -4,16 +4,18 @@ Inputs may be local paths or URLs of any fsspec protocol (``s3://noaa-goes16/...
 ``https://...``, ``gs://...``), mixed freely. URLs are read on the Dask workers:
 
 - netCDF4 files (GOES ABI L1b) larger than ``whole_file_max`` (32 MiB) are opened lazily
-  through fsspec with range reads (``block_size``, 256 KiB by default), so a scene reads
-  only the HDF5 chunks its domain needs, not the whole file (a full-disk C02 file is ~400
-  MB); smaller ones (mesoscale scans, CONUS bands at 1 and 2 km) are fetched whole, one
-  request each;
+  through fsspec with range reads, so a scene reads only the HDF5 chunks its domain needs,
+  not the whole file (a full-disk C02 file is ~400 MB): each compressed chunk of data is
+  fetched as it is, the small reads of the HDF5 metadata in aligned blocks of 16 KiB
+  (:class:`ByteRanges`); smaller files (mesoscale scans, CONUS bands at 1 and 2 km) are
+  fetched whole, one request each;
 - HDF4 files (MODIS) cannot be read from a stream: they are copied whole to local disk.
 
-With a ``cache_dir``, both are kept there (fsspec's block cache for netCDF, its whole-file
-cache for HDF4), shared by every process of a machine, so a rerun or a second domain
-fetches nothing twice; a file that changed in the archive (another ETag) is fetched anew.
-Without it, HDF4 copies go to a temporary folder removed after the scene.
+With a ``cache_dir``, both are kept there (fsspec's block cache for netCDF, which fetches
+blocks of ``block_size``, 256 KiB by default, its whole-file cache for HDF4), shared by
+every process of a machine, so a rerun or a second domain fetches nothing twice; a file
+that changed in the archive (another ETag) is fetched anew. Without it, HDF4 copies go to a
+temporary folder removed after the scene.
 
 Network faults: a scene whose reading fails with a network error is read again up to
 ``retries`` times with exponential backoff (``backoff_s``, doubling), then recorded as
@@ -37,6 +39,8 @@ import shutil
 import socket
 import tempfile
 import time
+from bisect import bisect_right, insort
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,6 +49,7 @@ from typing import Any, TypeVar
 from ..errors import ConfigError, InputFileError
 
 __all__ = [
+    "ByteRanges",
     "FileInfo",
     "InputOptions",
     "NetworkError",
@@ -58,9 +63,20 @@ __all__ = [
 T = TypeVar("T")
 
 MEMORY_CACHE = 2**26
-"""Bytes of an open remote file's blocks kept in memory (without a ``cache_dir``): a file
+"""Bytes of an open remote file's ranges kept in memory (without a ``cache_dir``): a file
 chunk that two reads share (satpy's dask chunks do not align with NOAA's 250-pixel file
 chunks) is fetched once."""
+
+SMALL_READ = 2**12
+"""Bytes of the largest read that is widened to its block: HDF5 reads its metadata (object
+headers, B-tree nodes, heap blocks) in pieces of 8 B to 4 KiB, many to a file, and the
+compressed chunks of data (tens of kB) whole."""
+
+METADATA_BLOCK = 2**14
+"""Bytes of the blocks small reads are widened to. An ABI file's metadata lies in clusters
+of tens of kB (at its start, and the object headers near its end: a few requests each)
+and in lone B-tree nodes of the chunk index (2.6 kB) between the chunks of data, where a
+larger block would fetch chunks that the domain does not need."""
 
 
 class NetworkError(InputFileError):
@@ -153,7 +169,8 @@ class InputOptions:
     cache_dir : str, optional
         Local cache of fetched bytes, shared by the processes of a machine.
     block_size : int
-        Bytes per range request of a netCDF read.
+        Bytes per range request of a netCDF read with a ``cache_dir`` (the blocks kept
+        there); without one, reads fetch the bytes they ask for (:class:`ByteRanges`).
     whole_file_max : int
         netCDF files up to this size are fetched whole (one request; opened by
         netCDF-C, which reads an ABI file's many attributes faster than h5py from a
@@ -208,9 +225,10 @@ class InputOptions:
                                               default=str))  # fmt: skip
 
     def open_lazily(self, url: str, faults: list[BaseException] | None = None) -> Any:
-        """A file object of a netCDF4/HDF5 URL for satpy's readers: range reads of
-        ``block_size`` bytes, kept in ``cache_dir`` when given; network errors met while
-        reading are appended to ``faults``.
+        """A file object of a netCDF4/HDF5 URL for satpy's readers: range reads of the
+        bytes the reader asks for (:class:`ByteRanges`), or of ``block_size`` blocks kept
+        in ``cache_dir`` when given; network errors met while reading are appended to
+        ``faults``.
 
         Examples
         --------
@@ -218,16 +236,12 @@ class InputOptions:
         <RangeFile "memory://x.nc">
         """
         protocol = protocol_of(url)
+        faults = [] if faults is None else faults
         if self.cache_dir:  # blocks kept in sparse files of the cache
-            fs, kwargs = self._cached("blockcache", protocol), {"block_size": self.block_size}
-        else:
-            fs = self.filesystem(protocol)
-            kwargs = {
-                "block_size": self.block_size,
-                "cache_type": "blockcache",
-                "cache_options": {"maxblocks": max(32, MEMORY_CACHE // self.block_size)},
-            }
-        return range_file(url, fs, kwargs, [] if faults is None else faults)
+            fs = self._cached("blockcache", protocol)
+            return range_file(url, fs, {"block_size": self.block_size}, faults)
+        fs = self.filesystem(protocol)  # each read one request: ByteRanges asks for what is new
+        return range_file(url, fs, {"cache_type": "none"}, faults, by_ranges=True)
 
     @contextlib.contextmanager
     def local_copies(self, urls: list[str]) -> Iterator[dict[str, str]]:
@@ -294,13 +308,125 @@ def _note(faults: list[BaseException], url: str, err: BaseException) -> None:
         faults.append(ReadFault(f"{url}: {type(err).__name__}: {err}"))
 
 
+Fetch = Callable[[int, int], bytes]
+"""Bytes ``start:stop`` of a remote file, by one range request."""
+
+
+class ByteRanges:
+    """The byte ranges of one remote HDF5 file fetched so far: a read fetches only the
+    bytes that no earlier read fetched. A small read (at most :data:`SMALL_READ` bytes:
+    HDF5 metadata) is widened to the aligned blocks that hold it, so that the many small
+    reads of a file's header take a few requests (:data:`METADATA_BLOCK`); a larger one (a
+    compressed chunk of data) fetches its bytes as they are, so that the chunks beside it,
+    which the domain may not need, are not fetched. The least recently read ranges beyond
+    ``limit`` bytes are let go.
+
+    Parameters
+    ----------
+    size : int
+        Bytes of the file.
+    block : int
+        Bytes of the blocks small reads are widened to.
+    limit : int
+        Bytes kept.
+
+    Examples
+    --------
+    >>> data = bytes(range(256)) * 64  # a file of 16 KiB
+    >>> asked = []
+    >>> def fetch(start, stop):
+    ...     asked.append((start, stop))
+    ...     return data[start:stop]
+    >>> ranges = ByteRanges(len(data), block=4096)
+    >>> ranges.read(10, 20, fetch) == data[10:20]  # metadata: its block
+    True
+    >>> ranges.read(9000, 15000, fetch) == data[9000:15000]  # a chunk: as it is
+    True
+    >>> ranges.read(2000, 12000, fetch) == data[2000:12000], asked  # only what is new
+    (True, [(0, 4096), (9000, 15000), (4096, 9000)])
+    """
+
+    def __init__(self, size: int, block: int = METADATA_BLOCK, limit: int = MEMORY_CACHE) -> None:
+        self.size, self.block, self.limit = size, block, limit
+        self._pieces: OrderedDict[int, bytes] = OrderedDict()  # start -> bytes, by last read
+        self._starts: list[int] = []  # the pieces' starts, sorted; pieces never overlap
+        self._held = 0
+
+    def read(self, start: int, stop: int, fetch: Fetch) -> bytes:
+        """Bytes ``start:stop`` (clipped to the file), fetching what is missing.
+
+        Raises
+        ------
+        ConnectionError
+            When a fetch gives fewer bytes than it asked for (a cut response).
+        """
+        stop = min(stop, self.size)
+        if start >= stop:
+            return b""
+        for gap_start, gap_stop in self._gaps(*self._widened(start, stop)):
+            data = fetch(gap_start, gap_stop)
+            if len(data) != gap_stop - gap_start:
+                raise ConnectionError(f"bytes {gap_start}-{gap_stop}: the answer held "
+                                      f"{len(data)} bytes")  # fmt: skip
+            self._keep(gap_start, data)
+        found = self._joined(start, stop)
+        self._let_go()
+        return found
+
+    def _widened(self, start: int, stop: int) -> tuple[int, int]:
+        if stop - start > SMALL_READ:
+            return start, stop
+        return start - start % self.block, min(self.size, -(-stop // self.block) * self.block)
+
+    def _meeting(self, start: int, stop: int) -> list[int]:
+        """Starts of the pieces that meet bytes ``start:stop``."""
+        first = max(bisect_right(self._starts, start) - 1, 0)
+        found = []
+        for piece in self._starts[first:]:
+            if piece >= stop:
+                break
+            if piece + len(self._pieces[piece]) > start:
+                found.append(piece)
+        return found
+
+    def _gaps(self, start: int, stop: int) -> list[tuple[int, int]]:
+        gaps, at = [], start
+        for piece in self._meeting(start, stop):
+            if piece > at:
+                gaps.append((at, piece))
+            at = max(at, piece + len(self._pieces[piece]))
+        if at < stop:
+            gaps.append((at, stop))
+        return gaps
+
+    def _keep(self, start: int, data: bytes) -> None:
+        insort(self._starts, start)
+        self._pieces[start] = data
+        self._held += len(data)
+
+    def _joined(self, start: int, stop: int) -> bytes:
+        parts = []
+        for piece in self._meeting(start, stop):
+            self._pieces.move_to_end(piece)
+            parts.append(self._pieces[piece][max(start - piece, 0) : stop - piece])
+        return b"".join(parts)
+
+    def _let_go(self) -> None:
+        while self._held > self.limit and len(self._pieces) > 1:
+            piece, data = self._pieces.popitem(last=False)
+            self._starts.remove(piece)
+            self._held -= len(data)
+
+
 class _WatchedFile(io.RawIOBase):
     """An open remote file that notes the network errors its reads meet (a file object
-    of the io hierarchy, as xarray and h5py expect)."""
+    of the io hierarchy, as xarray and h5py expect); with ``ranges``, its reads fetch
+    only the bytes those ranges lack."""
 
-    def __init__(self, handle: Any, url: str, faults: list[BaseException]) -> None:
+    def __init__(self, handle: Any, url: str, faults: list[BaseException],
+                 ranges: ByteRanges | None = None) -> None:  # fmt: skip
         super().__init__()
-        self._handle, self._url, self._faults = handle, url, faults
+        self._handle, self._url, self._faults, self._ranges = handle, url, faults, ranges
 
     def __getattr__(self, name: str) -> Any:  # only for what this class does not define
         if name.startswith("_"):
@@ -322,9 +448,19 @@ class _WatchedFile(io.RawIOBase):
         """Random access."""
         return True
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         """Read, noting a network error."""
-        return self._watched(self._handle.read, size)
+        if self._ranges is None:
+            return self._watched(self._handle.read, size)
+        start = self._handle.tell()
+        stop = self._ranges.size if size is None or size < 0 else start + size
+        data = self._watched(self._ranges.read, start, stop, self._fetch)
+        self._handle.seek(start + len(data))
+        return data
+
+    def _fetch(self, start: int, stop: int) -> bytes:
+        self._handle.seek(start)
+        return self._handle.read(stop - start)
 
     def readinto(self, buffer: Any) -> int:
         """Read into a buffer, noting a network error."""
@@ -353,12 +489,13 @@ def _range_file_class() -> type:
 
     class RangeFile(FSFile):
         """A remote file for satpy's readers (an ``FSFile`` whose string is the URL):
-        opening it gives an fsspec file that reads in blocks (``open_kwargs``)."""
+        opening it gives an fsspec file (``open_kwargs``), read through
+        :class:`ByteRanges` when ``by_ranges``."""
 
         def __init__(self, url: str, fs: Any, open_kwargs: dict[str, Any],
-                     faults: list[BaseException]) -> None:  # fmt: skip
+                     faults: list[BaseException], by_ranges: bool) -> None:  # fmt: skip
             super().__init__(url, fs)
-            self.open_kwargs, self.faults = open_kwargs, faults
+            self.open_kwargs, self.faults, self.by_ranges = open_kwargs, faults, by_ranges
 
         def __repr__(self) -> str:
             return f'<RangeFile "{self}">'
@@ -371,25 +508,38 @@ def _range_file_class() -> type:
             except Exception as err:
                 _note(self.faults, url, err)
                 raise
-            return _WatchedFile(handle, url, self.faults)
+            ranges = ByteRanges(handle.size) if self.by_ranges else None
+            return _WatchedFile(handle, url, self.faults, ranges)
 
     return RangeFile
 
 
 def range_file(
-    url: str, fs: Any, open_kwargs: dict[str, Any], faults: list[BaseException] | None = None
+    url: str,
+    fs: Any,
+    open_kwargs: dict[str, Any],
+    faults: list[BaseException] | None = None,
+    by_ranges: bool = False,
 ) -> Any:
-    """A remote file satpy opens like a path: a satpy ``FSFile`` reading in blocks, which
-    notes the network errors its reads meet in ``faults``.
+    """A remote file satpy opens like a path: a satpy ``FSFile`` reading by range requests
+    (as fsspec's ``open_kwargs`` say, or, ``by_ranges``, the bytes each read asks for,
+    through :class:`ByteRanges`), which notes the network errors its reads meet in
+    ``faults``.
 
     Examples
     --------
     >>> import fsspec
-    >>> f = range_file("memory://a.nc", fsspec.filesystem("memory"), {"block_size": 4096})
+    >>> fs = fsspec.filesystem("memory")
+    >>> fs.pipe("memory://a.nc", bytes(10_000))
+    >>> f = range_file("memory://a.nc", fs, {"cache_type": "none"}, by_ranges=True)
     >>> str(f), f.open_kwargs
-    ('memory://a.nc', {'block_size': 4096})
+    ('memory://a.nc', {'cache_type': 'none'})
+    >>> with f.open() as handle:
+    ...     handle.seek(9_000), len(handle.read())
+    (9000, 1000)
     """
-    return _range_file_class()(url, fs, open_kwargs, [] if faults is None else faults)
+    faults = [] if faults is None else faults
+    return _range_file_class()(url, fs, open_kwargs, faults, by_ranges)
 
 
 def _local_path(fs: Any, url: str) -> str:
