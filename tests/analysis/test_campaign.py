@@ -25,7 +25,7 @@ from cloudorg.store import CampaignStore, FileRecord
 from cloudorg.synthetic import example_store
 from cloudorg.synthetic.stores import EXAMPLE_DOMAIN, example_scene
 from cloudorg.tiles import build_tile_table
-from tests.analysis.conftest import tiny_embedder
+from tests.conftest import tiny_embedder
 
 
 @pytest.fixture(scope="module")

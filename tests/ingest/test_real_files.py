@@ -18,16 +18,6 @@ CALIFORNIA = Domain.from_bounds("california", -125.0, -121.0, 37.5, 41.5, resolu
 ABI_QUANTITIES = ["reflectance_0p47", "reflectance_0p86", "brightness_temperature_11"]
 
 
-def test_discover_groups_the_fifteen_bands_into_one_scene(abi_real_dir):
-    scenes, unrecognised = discover([abi_real_dir])
-    assert unrecognised == []
-    assert len(scenes) == 1
-    scene = scenes[0]
-    assert scene.platform == "G17" and scene.sensor == "abi"
-    assert scene.start_time.isoformat() == "2019-10-27T20:00:27.500000"
-    assert len(scene.files["abi_l1b"]) == 15
-
-
 def test_real_abi_without_c02_refuses_the_rgb_and_names_the_band(abi_real_dir):
     scenes, _ = discover([abi_real_dir])
     with pytest.raises(MissingBandError, match=r"reflectance_0p64 .* C02"):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -316,10 +314,3 @@ def test_command_round_trip(campaign, cluster_client, tmp_path, capsys):
                                   list(expected.values()))  # fmt: skip
     with pytest.raises(ConfigError, match="threshold"):
         run_command(["metrics", str(store), "--mask", "product", "--threshold", "1"])
-
-
-def test_command_module_starts_without_the_kernels():
-    code = "import sys, cloudorg.cli.metrics; print('numba' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)  # fmt: skip
-    assert result.stdout.strip() == "False"

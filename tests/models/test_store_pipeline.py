@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
@@ -29,6 +28,8 @@ from cloudorg.tiles.loader import TripletDataset
 from cloudorg.tiles.table import build_tile_table
 from cloudorg.tiles.triplets import sample_triplets
 
+from ..conftest import run_command_group
+
 CONFIG = {
     "model": {"width": 4, "embedding_dim": 8, "head_hidden": [16]},
     "training": {"steps": 12, "batch_size": 8, "val_fraction": 0.5, "validate_every": 6,
@@ -38,11 +39,7 @@ CONFIG = {
 
 
 def _cloudorg(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="cloudorg")
-    parser.add_argument("-q", "--quiet", action="store_true")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["-q", *argv])
-    return args.func(args)
+    return run_command_group(register, *argv)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from cloudorg.report import write_report
 from cloudorg.report.writer import SECTIONS
 from cloudorg.store import CampaignStore, read_manifest
 from cloudorg.synthetic import example_store
-from tests.analysis.conftest import tiny_embedder
+from tests.conftest import tiny_embedder
 
 PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

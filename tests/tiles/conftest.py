@@ -17,17 +17,6 @@ REAL_DOMAIN = Domain.from_bounds("calwide", -128.0, -118.0, 35.0, 43.0, resoluti
 REAL_QUANTITIES = ["reflectance_0p47", "reflectance_0p86", "brightness_temperature_11"]
 
 
-@pytest.fixture
-def new_store(tmp_path):
-    """Factory of example stores in the test's temporary directory."""
-    count = iter(range(100))
-
-    def make(n_scenes: int = 2, **kw) -> CampaignStore:
-        return example_store(tmp_path / f"s{next(count)}.zarr", n_scenes, **kw)
-
-    return make
-
-
 @pytest.fixture(scope="module")
 def store4(tmp_path_factory) -> CampaignStore:
     """Four example scenes with a 4-pixel border without data (read-only in tests)."""

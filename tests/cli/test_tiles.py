@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 from cloudorg.cli.tiles import register
 from cloudorg.errors import CloudorgError, ConfigError, StoreError
 from cloudorg.tiles import list_tile_tables, open_tile_table, open_triplets, read_triplet_folder
 
-from ..conftest import LABELS_REAL
+from ..conftest import LABELS_REAL, run_command_group
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="cloudorg")
-    parser.add_argument("-q", "--quiet", action="store_true")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["-q", *argv])
-    return args.func(args)
+    return run_command_group(register, *argv)
 
 
 def test_every_command_has_help(capsys):

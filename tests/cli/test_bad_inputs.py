@@ -4,33 +4,16 @@ expected, the manifest's record, and a store left as it was."""
 
 from __future__ import annotations
 
-import ctypes
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cloudorg.cli import main
-from cloudorg.io.discover import discover
 from cloudorg.store import read_manifest
 
 BOX = ["--domain", "box", "--bounds", "-56", "-54", "13", "15", "--resolution", "4"]
 BT = ["--quantities", "brightness_temperature_11", "reflectance_0p47"]
-
-
-@pytest.fixture(scope="module")
-def scans(tmp_path_factory) -> Path:
-    """Two synthetic GOES-16 scans of a small box."""
-    from cloudorg.synthetic import synthesize_campaign
-
-    folder = tmp_path_factory.mktemp("scans")
-    synthesize_campaign(folder, 2, bounds=(-56.2, -53.8, 12.8, 15.2), resolution_deg=0.04)
-    for truth in folder.glob("cloudorg-truth_*"):
-        truth.unlink()
-    return folder
 
 
 def ingest(capsys, *argv: str) -> tuple[int, str]:
@@ -52,10 +35,10 @@ def test_a_missing_input_is_a_bad_argument_and_creates_no_store(tmp_path, capsys
     assert not (tmp_path / "s.zarr").exists()
 
 
-def test_a_plain_file_as_the_store_is_refused_and_kept(scans, tmp_path, capsys):
+def test_a_plain_file_as_the_store_is_refused_and_kept(abi_scans, tmp_path, capsys):
     plain = tmp_path / "notes.txt"
     plain.write_text("keep me")
-    status, err = ingest(capsys, str(scans), "--store", str(plain), *BOX, *BT)
+    status, err = ingest(capsys, str(abi_scans), "--store", str(plain), *BOX, *BT)
     assert status == 2 and "a file, not a store directory" in err and str(plain) in err
     assert plain.read_text() == "keep me"
 
@@ -68,8 +51,8 @@ def test_a_plain_file_as_the_store_is_refused_and_kept(scans, tmp_path, capsys):
         (["--quantities", "reflectance_9p99"], "quantities ['reflectance_9p99']: expected"),
     ],
 )
-def test_bad_options_are_named_and_create_no_store(scans, tmp_path, capsys, argv, expected):
-    status, err = ingest(capsys, str(scans), "--store", str(tmp_path / "s.zarr"), *argv)
+def test_bad_options_are_named_and_create_no_store(abi_scans, tmp_path, capsys, argv, expected):
+    status, err = ingest(capsys, str(abi_scans), "--store", str(tmp_path / "s.zarr"), *argv)
     assert status == 2 and expected in err and err.count("\n") == 1
     assert not (tmp_path / "s.zarr").exists()
 
@@ -85,8 +68,8 @@ def test_inputs_that_are_all_skipped_exit_1_with_the_reason(abi_real_dir, tmp_pa
     assert ingest(capsys, *argv)[0] == 0  # nothing new to do
 
 
-def test_a_truncated_file_fails_its_scene_only_and_is_named(scans, tmp_path, capsys):
-    data = copy(scans, tmp_path / "data")
+def test_a_truncated_file_fails_its_scene_only_and_is_named(abi_scans, tmp_path, capsys):
+    data = copy(abi_scans, tmp_path / "data")
     (victim,) = sorted(data.glob("*C01_G16_s202002014*"))
     victim.write_bytes(victim.read_bytes()[:2000])
     store = tmp_path / "s.zarr"
@@ -113,9 +96,9 @@ def test_a_renamed_band_is_named_not_taken_for_another(abi_real_dir, tmp_path, c
     assert records.loc[str(renamed), "status"] == "failed"
 
 
-def test_the_same_scene_in_two_folders_is_ingested_once(scans, tmp_path, capsys):
-    first = copy(scans, tmp_path / "a", "*s202002013*")
-    second = copy(scans, tmp_path / "b", "*s202002013*")
+def test_the_same_scene_in_two_folders_is_ingested_once(abi_scans, tmp_path, capsys):
+    first = copy(abi_scans, tmp_path / "a", "*s202002013*")
+    second = copy(abi_scans, tmp_path / "b", "*s202002013*")
     store = tmp_path / "s.zarr"
     status, _ = ingest(capsys, str(first), str(second), "--store", str(store), *BOX, *BT)
     assert status == 0
@@ -129,37 +112,9 @@ def test_the_same_scene_in_two_folders_is_ingested_once(scans, tmp_path, capsys)
     assert (records["status"] == "ingested").sum() == len(list(first.iterdir()))
 
 
-def _without_read_override() -> None:
-    """In a child process before it runs: drop the capabilities by which root reads any
-    folder (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), as an ordinary user is."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (1, 2):
-        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
-def test_an_unreadable_folder_is_recorded_not_passed_over(scans, tmp_path):
-    data = tmp_path / "data"
-    copy(scans, data / "open", "*s202002013*")
-    locked = copy(scans, data / "locked", "*s202002014*")
-    locked.chmod(0)
-    code = ("import json; from cloudorg.io.discover import discover\n"
-            f"scenes, other = discover([{str(data)!r}])\n"
-            "print(json.dumps([[s.scene_id for s in scenes], other]))")  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, preexec_fn=_without_read_override)  # fmt: skip
-    locked.chmod(0o755)
-    assert done.returncode == 0, done.stderr[-2000:]
-    scenes, other = json.loads(done.stdout)
-    assert scenes == ["G16_abi_M1_20200120T130000"]
-    assert other == [[str(locked), "cannot be read: Permission denied; its files are not "
-                      "ingested"]]  # fmt: skip
-    assert len(discover([data])[0]) == 2  # readable again: both scans
-
-
-def test_a_tile_larger_than_the_domain_is_a_bad_argument(scans, tmp_path, capsys):
+def test_a_tile_larger_than_the_domain_is_a_bad_argument(abi_scans, tmp_path, capsys):
     store = tmp_path / "s.zarr"
-    assert ingest(capsys, str(scans), "--store", str(store), *BOX, *BT)[0] == 0
+    assert ingest(capsys, str(abi_scans), "--store", str(store), *BOX, *BT)[0] == 0
     status = main(["-q", "metrics", str(store), "--tile-size", "128", "--mask",
                    "brightness_temperature", "--synchronous"])  # fmt: skip
     err = capsys.readouterr().err

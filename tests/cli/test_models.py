@@ -9,12 +9,9 @@ import pytest
 from matplotlib.image import imread
 
 from cloudorg.cli import main
-from cloudorg.errors import ConfigError, StoreError
-from cloudorg.models import ClassifierRunConfig, DataConfig, load_checkpoint
+from cloudorg.models import ClassifierRunConfig, load_checkpoint
 from cloudorg.models.inference import open_class_probabilities
-from cloudorg.models.sources import labelled_tiles_from_store
 from cloudorg.models.tile_models import load_tile_model
-from cloudorg.synthetic.stores import example_store
 
 CONFIG = {
     "model": {"width": 4, "hidden": [8]},
@@ -24,19 +21,14 @@ CONFIG = {
 TILES = ["--size", "64", "--stride", "16", "--synchronous", "--device", "cpu"]
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return example_store(tmp_path_factory.mktemp("classify") / "c.zarr", 6)
-
-
 def _classify(store, out, *extra: str, config: dict = CONFIG) -> int:
     return main(["-q", "classify", str(store.path), "--out", str(out), "--config",
                  json.dumps(config), *TILES, *extra])  # fmt: skip
 
 
-def test_classify_trains_reports_and_predicts_into_the_store(store, tmp_path, capsys):
+def test_classify_trains_reports_and_predicts_into_the_store(labelled_store, tmp_path, capsys):
     out = tmp_path / "run"
-    assert _classify(store, out, "--min-label-fraction", "0", "--predict") == 0
+    assert _classify(labelled_store, out, "--min-label-fraction", "0", "--predict") == 0
     printed = capsys.readouterr().out
     assert "72 labelled 64 px tiles (sugar 24, gravel 12, fish 24, flower 12)" in printed
     assert "precision" in printed and "recall" in printed and "confusion matrix" in printed
@@ -60,37 +52,24 @@ def test_classify_trains_reports_and_predicts_into_the_store(store, tmp_path, ca
     assert state.step == 6 and state.history["val_step"] == [3, 6]
     assert config.data.tile_size == 64 and config.data.stride == 16  # the tiles it learnt from
 
-    probs = open_class_probabilities(store, 64, stride=16)
+    probs = open_class_probabilities(labelled_store, 64, stride=16)
     assert probs.shape == (72, 5) and np.allclose(probs.sum("class"), 1, atol=1e-5)
     model, data = load_tile_model(out / "classifier.pt")
     assert probs.attrs["model_id"] == model.model_id and data.tile_size == 64
 
     # a rerun finds the finished training and the complete probabilities: nothing changes
-    assert _classify(store, out, "--min-label-fraction", "0", "--predict") == 0
+    assert _classify(labelled_store, out, "--min-label-fraction", "0", "--predict") == 0
     assert load_checkpoint(out / "classifier.pt").step == 6
-    assert np.array_equal(open_class_probabilities(store, 64, stride=16).values, probs.values)
+    assert np.array_equal(
+        open_class_probabilities(labelled_store, 64, stride=16).values, probs.values
+    )
 
 
-def test_labelled_tiles_keep_tiles_mostly_of_their_class(store):
-    data = DataConfig(tile_size=64, stride=16)
-    every, _ = labelled_tiles_from_store(store, data, min_label_fraction=0, client="synchronous",
-                                         progress=False)  # fmt: skip
-    mostly, rows = labelled_tiles_from_store(store, data, min_label_fraction=0.5,
-                                             client="synchronous", progress=False)  # fmt: skip
-    assert len(every) == 72 and 0 < len(mostly) < 72 and len(rows) == len(mostly)
-    assert 0.0 <= float(mostly.images.min()) and float(mostly.images.max()) <= 1.0  # rgb / 255
-    with pytest.raises(ConfigError, match="min_label_fraction"):
-        labelled_tiles_from_store(store, data, min_label_fraction=2, client="synchronous")
-    with pytest.raises(StoreError, match="no usable tile"):
-        labelled_tiles_from_store(store, data, min_label_fraction=1, client="synchronous",
-                                  progress=False)  # fmt: skip
-
-
-def test_classify_errors_name_what_is_wrong(store, tmp_path, capsys):
+def test_classify_errors_name_what_is_wrong(labelled_store, tmp_path, capsys):
     no_val = {**CONFIG, "training": {**CONFIG["training"], "val_fraction": 0}}
-    assert _classify(store, tmp_path / "a", config=no_val) == 2
+    assert _classify(labelled_store, tmp_path / "a", config=no_val) == 2
     assert "training.val_fraction" in capsys.readouterr().err
-    assert _classify(store, tmp_path / "b", "--channels", "brightness_temperature_11",
+    assert _classify(labelled_store, tmp_path / "b", "--channels", "brightness_temperature_11",
                      "--min-label-fraction", "0") == 2  # fmt: skip
     assert "model.in_channels is 3" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:

@@ -1,5 +1,6 @@
-"""The resampling tables' disk cache: on by default for fixed grids, in the user's cache
-directory, read by every new process, safe for workers writing the same table at once."""
+"""The resampling tables' cache: in memory and on disk, on by default for fixed grids, in
+the user's cache directory, read by every new process, safe for workers writing the same
+table at once."""
 
 from __future__ import annotations
 
@@ -37,13 +38,29 @@ def tables(directory: Path) -> list[str]:
 def lookup_in_new_process(source: str) -> list[list[int]]:
     """The index of the lookup of ``FINE`` onto ``DOM``, computed by a new interpreter."""
     code = (
-        "from tests.test_resample_cache import DOM, FINE; from cloudorg import resample as rs; "
+        "from tests.resample.test_cache import DOM, FINE; from cloudorg import resample as rs; "
         f"print(rs.resampler_for({source}, DOM, method='nearest').index[:2, :2].tolist())"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                          text=True, check=True)  # fmt: skip
     return eval(out.stdout)
+
+
+@pytest.mark.parametrize("method, pixels", [("nearest", 50), ("area_mean", 400)])
+def test_tables_are_cached_in_memory_and_on_disk(tmp_path, method, pixels):
+    dom = Domain.from_bounds("box", -55, -54, 14, 15, resolution_km=2)
+    src = AreaDefinition("ll", "", "", "EPSG:4326", pixels, pixels, (-56, 13.5, -53, 15.75))
+    first = rs.resampler_for(src, dom, method=method, cache_dir=tmp_path)
+    assert first.method == method
+    assert rs.resampler_for(src.copy(), dom, method=method, cache_dir=tmp_path) is first
+    files = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.npz"))
+    assert files == (["lookup"] if method == "nearest" else ["areamean", "lookup"])
+    rs.clear_cache()
+    again = rs.resampler_for(src, dom, method=method, cache_dir=tmp_path)
+    assert again is not first
+    for name, array in first.to_arrays().items():
+        np.testing.assert_array_equal(again.to_arrays()[name], array)
 
 
 def test_fixed_grid_tables_go_to_the_user_cache_and_a_new_process_reads_them(user_cache):

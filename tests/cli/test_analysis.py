@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -17,13 +16,11 @@ from cloudorg.pipeline.config import PipelineConfig
 from cloudorg.pipeline.stages import STAGE_FUNCTIONS
 from cloudorg.tiles import open_tile_table
 
+from ..conftest import run_command_group
+
 
 def cloudorg(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="cloudorg")
-    parser.add_argument("-q", "--quiet", action="store_true")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["-q", *argv])
-    return args.func(args)
+    return run_command_group(register, *argv)
 
 
 def test_analyse_then_report(embedded_campaign, tmp_path, capsys):
