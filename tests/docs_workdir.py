@@ -10,7 +10,13 @@ small inputs the pages name:
 - ``annotations_fulldataset_IRchecked_285.csv``: the real Zooniverse labels of
   ``../shared/data/sffg_labels``;
 - with ``S3_STORE_URL``, that store again in object storage (a local S3 server, reached
-  through ``AWS_ENDPOINT_URL``).
+  through ``AWS_ENDPOINT_URL``);
+- with ``ARCHIVE_BUCKET``, two synthetic GOES-16 full-disk scans (bands C01, C02, C03 and
+  C14) at their NOAA key names in a bucket of that server named as NOAA's
+  (:func:`publish_archive`).
+
+A page's doctest blocks (``>>>``) run as doctests in their place in the script, with the
+names the blocks before them defined.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ DATA_BOUNDS = (-56.2, -53.8, 12.8, 15.2)
 """The box of the synthetic files in ``data/`` (lon_min, lon_max, lat_min, lat_max)."""
 S3_STORE_URL = "s3://my-bucket/campaign.zarr"
 """Where the pages read the campaign store from object storage."""
+ARCHIVE_BUCKET = "s3://noaa-goes16"
+"""NOAA's GOES-16 bucket, as the pages name it; served by the local S3 server."""
+ARCHIVE_START = "2020-01-20T13:00"
+"""The first scan of the archive's synthetic scans (one an hour)."""
 
 _BLOCK = re.compile(r"^([ \t]*)```python\n(.*?)^\1```", re.M | re.S)
 
@@ -43,9 +53,29 @@ def python_blocks(page: Path) -> list[str]:
     return blocks
 
 
+_DOCTEST_RUNNER = '''import doctest as _doctest
+
+
+def _doctest_block(text: str) -> None:
+    """Run a doctest block of the page with the script's names; stop at a failure."""
+    test = _doctest.DocTestParser().get_doctest(text, dict(globals()), "block", None, 0)
+    runner = _doctest.DocTestRunner(optionflags=_doctest.ELLIPSIS | _doctest.NORMALIZE_WHITESPACE)
+    runner.run(test, clear_globs=False)
+    globals().update({k: v for k, v in test.globs.items() if not k.startswith("__")})
+    if runner.failures:
+        raise SystemExit("a doctest block of the page failed (its report is above)")
+
+'''
+
+
 def page_script(page: Path) -> str:
-    """A page's Python blocks, in order, as one script."""
-    return "\n".join(python_blocks(page))
+    """A page's Python blocks, in order, as one script (doctest blocks run as doctests)."""
+    blocks = python_blocks(page)
+    doctests = [block.lstrip().startswith(">>>") for block in blocks]
+    parts = [_DOCTEST_RUNNER] if any(doctests) else []
+    for block, doctest in zip(blocks, doctests, strict=True):
+        parts.append(f"_doctest_block({block!r})\n" if doctest else block)
+    return "\n".join(parts)
 
 
 def run(script: str, cwd: Path, *, name: str = "example.py", timeout: float = 300,
@@ -76,6 +106,35 @@ def work_folder(inputs: Path, folder: Path) -> Path:
     (folder / "data").symlink_to(inputs / "data", target_is_directory=True)
     (folder / LABELS_REAL.name).symlink_to(LABELS_REAL)
     return folder
+
+
+def publish_archive(inputs: Path, bucket: str = ARCHIVE_BUCKET) -> list[str]:
+    """Two synthetic GOES-16 full-disk scans, an hour apart from :data:`ARCHIVE_START`, at
+    their NOAA keys in ``bucket`` of the S3 server that ``AWS_ENDPOINT_URL`` names.
+
+    The files (real ABI L1b format, bands C01, C02, C03 and C14 over the EUREC4A box at
+    0.05°) are written once into ``inputs/archive``.
+    """
+    import datetime as dt
+
+    import s3fs
+
+    from cloudorg.io.archive import ARCHIVES
+    from cloudorg.synthetic import synthesize_campaign
+    from cloudorg.testing import publish
+
+    folder = inputs / "archive"
+    if not folder.exists():
+        full_disk = {"abi": {"sector": "F", "bands": ("C01", "C02", "C03", "C14")}}
+        synthesize_campaign(folder, 2, bounds=(-60.0, -48.0, 10.0, 20.0), resolution_deg=0.05,
+                            start=dt.datetime.fromisoformat(ARCHIVE_START),
+                            interval=dt.timedelta(hours=1), seed=5, progress=False,
+                            sensor_kwargs=full_disk)  # fmt: skip
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    files = sorted(folder.glob("OR_ABI*.nc"))
+    if fs.exists(bucket) and fs.find(bucket):
+        return [f"{bucket}/{ARCHIVES['goes16'].key(path.name)}" for path in files]
+    return publish(fs, files, bucket, ARCHIVES["goes16"].key)
 
 
 def publish_store(store: Path, url: str = S3_STORE_URL) -> str:
