@@ -66,8 +66,6 @@ from cloudorg.tiles.table import build_tile_table, open_tile_table, tile_table_g
 __all__ = ["METRICS_GROUP", "metrics_for_store", "metrics_group", "open_metrics"]
 
 METRICS_GROUP = layout.METRICS
-ROW_COORDS = ("scene_index", "scene_id", "row0", "col0")
-"""Tile-table columns every metrics group carries as coordinates."""
 
 
 def _recipe(mask: str | MaskRecipe) -> MaskRecipe:
@@ -390,7 +388,7 @@ def metrics_for_store(
         _check_quantity(reader, recipe)
         table = _tile_table(store, spec, reader.n_scenes, cl, progress)
         per_scene = int(table.attrs["tiles_per_scene"])
-        rows = table[list(ROW_COORDS)].set_coords(list(ROW_COORDS))
+        rows = table[list(layout.TILE_LOCATION)]
         scene_rows = max(per_scene, 1)
         block_rows = scene_rows * max(1, block_size // scene_rows)
         writer = group.begin(

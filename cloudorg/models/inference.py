@@ -88,7 +88,6 @@ __all__ = [
 
 EMBEDDINGS_GROUP = layout.EMBEDDINGS
 CLASS_PROBABILITIES_GROUP = layout.CLASS_PROBABILITIES
-_TABLE_COORDS = ("scene_id", "scene_index", "row0", "col0")
 
 
 def embeddings_group(spec: TileSpec, name: str | None = None) -> str:
@@ -236,7 +235,7 @@ def _template(
 
     n = table.sizes["tile"]
     data = da.full((n, width), np.nan, dtype=np.float32, chunks=(block_size, width))
-    coords = {c: ("tile", table[c].values) for c in _TABLE_COORDS}
+    coords = {c: ("tile", table[c].values) for c in layout.TILE_LOCATION}
     coords["tile"] = ("tile", np.arange(n, dtype=np.int64))
     if output.labels is not None:
         coords[output.dim] = (output.dim, np.asarray(output.labels, dtype=object))
@@ -475,7 +474,7 @@ def classify_store(
 
 def _todo(table: xr.Dataset, block_size: int, done: set[int]) -> list[tuple[int, xr.Dataset]]:
     """``(block, its rows of the table)`` of the blocks not done yet."""
-    columns = table[[*_TABLE_COORDS, "flags"]]
+    columns = table[[*layout.TILE_LOCATION, "flags"]]
     n_blocks = -(-table.sizes["tile"] // block_size)
     return [(b, columns.isel(tile=slice(b * block_size, (b + 1) * block_size)))
             for b in range(n_blocks) if b not in done]  # fmt: skip

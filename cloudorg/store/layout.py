@@ -17,6 +17,8 @@
 
 ``<tiling>`` is a :attr:`cloudorg.tiles.TileSpec.name` (``256px``, ``128px_stride64``),
 ``<mask>`` a mask method (``greyscale``), ``<name>`` the name of a model's embeddings.
+Every group along ``tile`` (tile table, metrics, embeddings, class probabilities) carries
+the tile's place, :data:`TILE_LOCATION`, as coordinates, so that they merge.
 
 Examples
 --------
@@ -39,6 +41,7 @@ __all__ = [
     "SCALE_STUDY",
     "SCENES",
     "TILES",
+    "TILE_LOCATION",
     "TRIPLETS",
     "analysis",
     "class_probabilities",
@@ -57,6 +60,9 @@ EMBEDDINGS = "embeddings"
 CLASS_PROBABILITIES = "class_probabilities"
 ANALYSIS = "analysis"
 SCALE_STUDY = f"{ANALYSIS}/scale_study"
+TILE_LOCATION = ("scene_index", "scene_id", "row0", "col0")
+"""Where a tile lies: its scene (index and id) and its top-left pixel; coordinates along
+``tile`` of every group of a tiling."""
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 

@@ -347,7 +347,7 @@ def _build(
             "statistics_variables": statistics_variables(reader.dataset) if scene_ids else [],
         }
     )
-    return table
+    return table.set_coords(list(layout.TILE_LOCATION))
 
 
 def open_tile_table(
@@ -376,7 +376,8 @@ def open_tile_table(
     """
     spec = resolve_tiling(size, stride=stride, edge=edge)
     group = CampaignStore.open(store).group(tile_table_group(spec))
-    return group.open("build it with build_tile_table or `cloudorg tiles`")
+    table = group.open("build it with build_tile_table or `cloudorg tiles`")
+    return table.set_coords([c for c in layout.TILE_LOCATION if c in table.data_vars])
 
 
 def list_tile_tables(store: str | os.PathLike[str] | CampaignStore) -> list[str]:
