@@ -131,10 +131,7 @@ def publish_archive(inputs: Path, bucket: str = ARCHIVE_BUCKET) -> list[str]:
                             interval=dt.timedelta(hours=1), seed=5, progress=False,
                             sensor_kwargs=full_disk)  # fmt: skip
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
-    files = sorted(folder.glob("OR_ABI*.nc"))
-    if fs.exists(bucket) and fs.find(bucket):
-        return [f"{bucket}/{ARCHIVES['goes16'].key(path.name)}" for path in files]
-    return publish(fs, files, bucket, ARCHIVES["goes16"].key)
+    return publish(fs, sorted(folder.glob("OR_ABI*.nc")), bucket, ARCHIVES["goes16"].key)
 
 
 def publish_store(store: Path, url: str = S3_STORE_URL) -> str:

@@ -8,11 +8,14 @@ by the glob, and fails until ``CHECKS`` says what its script should leave or pri
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
+
+from cloudorg.testing import local_s3_server
 
 from .docs_workdir import (
     ARCHIVE_BUCKET,
@@ -101,20 +104,22 @@ def inputs(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[page.stem for page in PAGES])
-def test_the_examples_of_a_page_run_as_a_script(page: Path, inputs: Path, tmp_path: Path,
-                                                request) -> None:  # fmt: skip
+def test_the_examples_of_a_page_run_as_a_script(page: Path, inputs: Path, tmp_path: Path) -> None:
     assert page.name in CHECKS, (
         f"{page.name} has Python examples but no entry in CHECKS: add one saying what its "
         "script should write or print"
     )
     script = page_script(page)
     folder = work_folder(inputs, tmp_path / "work")
-    if S3_STORE_URL in script or ARCHIVE_BUCKET in script:
-        request.getfixturevalue("s3_endpoint")  # AWS_ENDPOINT_URL names the local server
-    if S3_STORE_URL in script:
-        publish_store(inputs / "campaign.zarr")
-    if ARCHIVE_BUCKET in script:
-        publish_archive(inputs)
-    done = run(script, folder, name=f"{page.stem}.py", timeout=240)
+    with contextlib.ExitStack() as stack:
+        if S3_STORE_URL in script or ARCHIVE_BUCKET in script:
+            # A server of the page's own (AWS_ENDPOINT_URL names it): its buckets hold what
+            # the page reads and nothing that other tests put there.
+            stack.enter_context(local_s3_server())
+        if S3_STORE_URL in script:
+            publish_store(inputs / "campaign.zarr")
+        if ARCHIVE_BUCKET in script:
+            publish_archive(inputs)
+        done = run(script, folder, name=f"{page.stem}.py", timeout=240)
     assert done.returncode == 0, f"{page.name}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     CHECKS[page.name](done, folder)
