@@ -42,6 +42,7 @@ def compute_metrics(
     dx: float | None = None,
     seed: int = 0,
     max_missing_fraction: float = 0.0,
+    warn_missing: bool = True,
 ) -> dict[str, float]:
     """Compute cloud-mask organisation metrics of one mask.
 
@@ -76,6 +77,9 @@ def compute_metrics(
         Largest tolerated fraction of missing (NaN) pixels, then treated as clear;
         beyond it every metric except ``cloud_fraction`` (always over the valid pixels)
         is NaN.
+    warn_missing : bool, default True
+        Warn (:class:`MissingPixelsWarning`) when that happens; callers measuring many
+        masks say it once for all of them instead.
 
     Returns
     -------
@@ -118,7 +122,7 @@ def compute_metrics(
     )
     if not state.mask.usable:
         missing = state.mask.n_missing / (state.mask.n_missing + state.mask.n_valid)
-        if set(chosen) - {"cloud_fraction"}:
+        if warn_missing and set(chosen) - {"cloud_fraction"}:
             warnings.warn(
                 f"{missing:.1%} of the mask's pixels are missing, more than "
                 f"max_missing_fraction={max_missing_fraction:g}: every metric but "

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ import numpy as np
 import xarray as xr
 
 from cloudorg.errors import ConfigError
-from cloudorg.metrics.core import compute_metrics
+from cloudorg.metrics.core import MissingPixelsWarning, compute_metrics
 from cloudorg.metrics.registry import METRICS
 
 __all__ = ["METRIC_DIM", "TileMetrics", "metrics_for_tiles"]
@@ -146,10 +147,28 @@ class TileMetrics:
             "dx": self.dx,
             "seed": _INHIBITION_SEED,
             "max_missing_fraction": self.max_missing_fraction,
+            "warn_missing": False,
         }
         for i, tile in enumerate(flat):
             out[i] = list(compute_metrics(tile, **kwargs).values())
+        self._warn_missing(flat)
         return out.reshape(*tiles.shape[:-2], len(self.names))
+
+    def _warn_missing(self, flat: np.ndarray) -> None:
+        """One warning for all the tiles with more missing pixels than allowed."""
+        if set(self.names) == {"cloud_fraction"} or flat.dtype.kind != "f":
+            return
+        missing = np.isnan(flat).sum(axis=(1, 2))
+        lost = int((missing > self.max_missing_fraction * flat[0].size).sum()) if len(flat) else 0
+        if lost:
+            warnings.warn(
+                f"{lost} of {len(flat)} tiles have more missing pixels than "
+                f"max_missing_fraction={self.max_missing_fraction:g}: every metric but "
+                "cloud_fraction is NaN there; pass a larger max_missing_fraction to compute "
+                "them with the missing pixels counted as clear",
+                MissingPixelsWarning,
+                stacklevel=3,
+            )
 
     def attrs(self) -> dict[str, Any]:
         """JSON-able attributes recording the options.

@@ -152,6 +152,24 @@ def test_missing_pixels_policy(cloud_mask):
     assert all(np.isnan(v) for v in all_missing.values())
 
 
+def test_missing_pixels_are_reported_once_per_mask_and_once_per_stack(cloud_mask):
+    from cloudorg.metrics import MissingPixelsWarning, metrics_for_tiles
+
+    mask = cloud_mask.astype(np.float64)
+    mask[:, :8] = np.nan
+    with pytest.warns(MissingPixelsWarning, match=r"3\.1% of the mask's pixels") as one:
+        compute_metrics(mask)
+    assert len(one) == 1
+    tiles = np.stack([np.where(np.isnan(mask), 0.0, mask), mask, mask])
+    stack = xr.DataArray(tiles, dims=("tile", "y", "x"))
+    with pytest.warns(MissingPixelsWarning) as caught:
+        values = metrics_for_tiles(stack, metrics=["cloud_fraction", "num_objects"])
+    assert [str(w.message).split(":")[0] for w in caught] == [
+        "2 of 3 tiles have more missing pixels than max_missing_fraction=0"
+    ]
+    assert np.isnan(values["num_objects"].values).tolist() == [False, True, True]
+
+
 def test_accepts_xarray_dataarray(cloud_mask):
     da = xr.DataArray(cloud_mask, dims=("y", "x"), attrs={"units": "1"})
     assert compute_metrics(da) == compute_metrics(cloud_mask)
