@@ -56,6 +56,19 @@ class PreparedMask:
         return self.cloud.size - self.n_missing
 
 
+def too_many_missing(n_missing: Any, n_pixels: int, max_missing_fraction: float) -> Any:
+    """Whether masks of ``n_pixels`` with ``n_missing`` missing pixels (a count or an array
+    of counts) have more missing than ``max_missing_fraction`` tolerates: their metrics
+    but ``cloud_fraction`` are NaN.
+
+    Examples
+    --------
+    >>> too_many_missing(np.array([0, 2, 3]), 64, 1 / 32).tolist()
+    [False, False, True]
+    """
+    return n_missing > max_missing_fraction * n_pixels
+
+
 def prepare_mask(mask: Any, max_missing_fraction: float = 0.0) -> PreparedMask:
     """Validate a cloud mask and convert it to ``uint8``.
 
@@ -117,7 +130,7 @@ def prepare_mask(mask: Any, max_missing_fraction: float = 0.0) -> PreparedMask:
         cloud=cloud,
         n_cloud=int(np.count_nonzero(cloud)),
         n_missing=n_missing,
-        usable=n_missing <= max_missing_fraction * cloud.size,
+        usable=not too_many_missing(n_missing, cloud.size, max_missing_fraction),
     )
 
 

@@ -29,6 +29,7 @@ import xarray as xr
 
 from cloudorg.errors import ConfigError
 from cloudorg.metrics.core import MissingPixelsWarning, compute_metrics
+from cloudorg.metrics.inputs import too_many_missing
 from cloudorg.metrics.registry import METRICS
 
 __all__ = ["METRIC_DIM", "TileMetrics", "metrics_for_tiles"]
@@ -159,7 +160,8 @@ class TileMetrics:
         if set(self.names) == {"cloud_fraction"} or flat.dtype.kind != "f":
             return
         missing = np.isnan(flat).sum(axis=(1, 2))
-        lost = int((missing > self.max_missing_fraction * flat[0].size).sum()) if len(flat) else 0
+        lost = int(too_many_missing(missing, flat.shape[1] * flat.shape[2],
+                                    self.max_missing_fraction).sum())  # fmt: skip
         if lost:
             warnings.warn(
                 f"{lost} of {len(flat)} tiles have more missing pixels than "
